@@ -1,0 +1,316 @@
+//! Value types of the front matter that validate themselves while being read.
+//!
+//! Validation happens inside serde visitors on purpose: errors raised there carry the
+//! YAML position of the offending scalar, so `kbase check` can point at
+//! `articles/x.md:7:9` instead of at the top of the file. Each type also serialises back
+//! to the text form a person writes, so imported articles round-trip.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Marker that starts every invalid-id message; [`super::front_matter`] maps it to a code.
+pub(crate) const BAD_ID: &str = "is not a valid article id";
+/// Marker that starts every invalid-date message.
+pub(crate) const BAD_DATE: &str = "is not a valid date";
+/// Marker of every out-of-range event id message.
+pub(crate) const BAD_EVENT_ID: &str = "is outside the event id range 1..=65535";
+
+/// An article id: `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`, such as `Q190698`.
+///
+/// The restricted alphabet makes ids safe as file names, URL path segments and index
+/// terms without escaping, and rules out `..`, `/` and NUL by construction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ArticleId(String);
+
+impl ArticleId {
+    /// Checks `s` against the id grammar.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if is_valid_id(s) {
+            Ok(ArticleId(s.to_owned()))
+        } else {
+            Err(format!(
+                "`{}` {BAD_ID}: use 1 to 64 letters, digits, `_` or `-`, starting with a letter or digit",
+                s.escape_debug()
+            ))
+        }
+    }
+
+    /// The id as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when no id was given (the front matter lacked one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// True when `s` follows the id grammar `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`.
+pub fn is_valid_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+}
+
+impl fmt::Display for ArticleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArticleId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ArticleId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an article id such as Q190698")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<ArticleId, E> {
+                ArticleId::parse(s).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<ArticleId, E> {
+                self.visit_str(&n.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<ArticleId, E> {
+                self.visit_str(&n.to_string())
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A calendar date, written `YYYY-MM-DD` (ISO 8601), checked for real days.
+///
+/// kbase needs dates only for display, sorting and range filters, so a small exact type
+/// is enough and keeps a date-time library out of the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year, 1 to 9999.
+    pub year: u16,
+    /// Month, 1 to 12.
+    pub month: u8,
+    /// Day of the month, 1 to 31 depending on the month.
+    pub day: u8,
+}
+
+impl Date {
+    /// Builds a date if it exists in the Gregorian calendar.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        ((1..=9999).contains(&year) && (1..=days).contains(&day)).then_some(Date {
+            year,
+            month,
+            day,
+        })
+    }
+
+    /// Parses exactly `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Result<Date, String> {
+        let b = s.as_bytes();
+        let digits = |r: std::ops::Range<usize>| -> Option<u16> {
+            let part = b.get(r)?;
+            part.iter()
+                .all(u8::is_ascii_digit)
+                .then(|| part.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
+        };
+        let parsed = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            match (digits(0..4), digits(5..7), digits(8..10)) {
+                (Some(y), Some(m), Some(d)) => Date::new(y, m as u8, d as u8),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        parsed.ok_or_else(|| format!("`{}` {BAD_DATE}: write YYYY-MM-DD", s.escape_debug()))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date written YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A Windows event ID, 1 to 65535 (event IDs are 16-bit in the event log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EventId(pub u16);
+
+impl EventId {
+    /// Accepts 1..=65535 and explains anything else.
+    pub fn from_number(n: i128) -> Result<EventId, String> {
+        u16::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(EventId)
+            .ok_or_else(|| format!("event id {n} {BAD_EVENT_ID}"))
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EventId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event id from 1 to 65535")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<EventId, E> {
+                EventId::from_number(n.into()).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<EventId, E> {
+                EventId::from_number(n.into()).map_err(E::custom)
+            }
+            fn visit_u128<E: de::Error>(self, n: u128) -> Result<EventId, E> {
+                EventId::from_number(i128::try_from(n).unwrap_or(i128::MAX)).map_err(E::custom)
+            }
+            fn visit_i128<E: de::Error>(self, n: i128) -> Result<EventId, E> {
+                EventId::from_number(n).map_err(E::custom)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<EventId, E> {
+                match s.trim().parse::<i128>() {
+                    Ok(n) => EventId::from_number(n).map_err(E::custom),
+                    Err(_) => Err(E::invalid_value(de::Unexpected::Str(s), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A product an article applies to, with the versions concerned.
+///
+/// Written either as a map (`{name: Microsoft Exchange Server, versions: ["5.5"]}`) or,
+/// for short, as a plain name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Product {
+    /// Product name as the vendor writes it.
+    pub name: String,
+    /// Versions concerned, as written (`"5.5"`, `"4.0 SP3"`); empty means unspecified.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Product {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            name: String,
+            #[serde(default)]
+            versions: Vec<String>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Product;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a product name or a map with `name` and `versions`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Product, E> {
+                Ok(Product {
+                    name: s.to_owned(),
+                    versions: Vec::new(),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Product, A::Error> {
+                let f = Fields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Product {
+                    name: f.name,
+                    versions: f.versions,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_grammar() {
+        for ok in ["Q190698", "a", "0-x_y", &"a".repeat(64)] {
+            assert!(is_valid_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "_a",
+            "a b",
+            "../x",
+            "a/b",
+            "a\0",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_valid_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn dates_must_exist() {
+        assert_eq!(Date::parse("1999-05-13").unwrap().to_string(), "1999-05-13");
+        assert!(Date::parse("2000-02-29").is_ok());
+        for bad in [
+            "1900-02-29",
+            "1999-13-01",
+            "1999-04-31",
+            "1999-5-13",
+            "0000-01-01",
+            "x",
+        ] {
+            assert!(Date::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_ids_are_16_bit_and_positive() {
+        assert_eq!(EventId::from_number(5058), Ok(EventId(5058)));
+        assert!(EventId::from_number(0).is_err());
+        assert!(EventId::from_number(65536).is_err());
+        assert!(EventId::from_number(-1).is_err());
+    }
+}

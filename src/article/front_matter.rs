@@ -1,0 +1,549 @@
+//! The YAML front matter: finding it, reading it into one typed struct, locating errors.
+//!
+//! Errors are located in the *file*: the YAML parser counts lines from the first line
+//! after the opening `---`, so every position it reports is shifted by the front matter's
+//! offset. Keys the struct does not know are kept (in [`Parsed::extra`]) and reported as
+//! warnings at their own line, because a typo such as `keyword:` must not vanish silently.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::fields::{ArticleId, Date, EventId, Product, BAD_DATE, BAD_EVENT_ID, BAD_ID};
+use crate::diagnostic::Diagnostic;
+
+/// Front matter larger than this is refused: real articles need a few hundred bytes, and
+/// the cap keeps a hostile file from costing memory or time in the YAML parser.
+pub const MAX_FRONT_MATTER_BYTES: usize = 64 * 1024;
+
+/// The typed front matter of an article: every field DESIGN §2 names.
+///
+/// Optional fields default to empty so that an article needs only `id` and `title`;
+/// [`FrontMatter::validate`] enforces those two. Field order here is the order in which
+/// kbase writes front matter, so generated files read naturally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FrontMatter {
+    /// Unique article id, also the file name by convention (`Q190698`).
+    pub id: ArticleId,
+    /// The title shown in results and on the article page.
+    pub title: String,
+    /// Products the article applies to, with versions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<Product>,
+    /// Operating systems or platforms (`Windows`, `WINNT`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    /// Optional grouping such as `exchange`, used as a search facet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// First publication date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<Date>,
+    /// Last revision date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Date>,
+    /// Windows events the article explains: the heart of kbase's search.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventRef>,
+    /// Error and STOP codes, normalised as `0x` + 8 upper-case hex digits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// Free keywords (legacy KB keywords such as `kbExchange550`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// Ids of related articles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub see_also: Vec<String>,
+    /// Where the article came from, set by the importer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// One event an article is about: its ID and, when known, its source and log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRef {
+    /// The event ID (1..=65535).
+    pub id: EventId,
+    /// Event source or provider (`MSExchangeKMS`, `Userenv`); matched case-insensitively.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Event log (`Application`, `System`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// Provenance of an imported article, so a re-import can be traced to its input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Origin {
+    /// Input format name, such as `ms-kb-text`.
+    pub format: String,
+    /// Input file, relative to the import source.
+    pub file: String,
+}
+
+impl FrontMatter {
+    /// Checks the invariants serde cannot: required fields present and non-empty.
+    ///
+    /// `lines` tells where keys are, so errors point at them; `start_line` is the file line
+    /// of the opening `---`, used when the key is absent altogether.
+    pub(crate) fn validate(&self, lines: &KeyLines, start_line: usize) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if self.id.is_empty() {
+            let line = lines.line_of("id").unwrap_or(start_line);
+            out.push(Diagnostic::error(
+                "missing-id",
+                line,
+                1,
+                "the front matter has no `id`",
+            ));
+        }
+        if self.title.trim().is_empty() {
+            let line = lines.line_of("title").unwrap_or(start_line);
+            out.push(Diagnostic::error(
+                "missing-title",
+                line,
+                1,
+                "the front matter has no `title`",
+            ));
+        }
+        out
+    }
+}
+
+/// Where the front matter and the body are in an article's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Split<'a> {
+    /// The YAML between the `---` lines.
+    pub yaml: &'a str,
+    /// File line of the YAML's first line.
+    pub yaml_line: usize,
+    /// The Markdown after the closing line.
+    pub body: &'a str,
+    /// File line of the body's first line.
+    pub body_line: usize,
+}
+
+/// Finds the front matter: a first line `---`, then YAML, then a line `---` or `...`.
+pub(crate) fn split(text: &str) -> Result<Split<'_>, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            "no-front-matter",
+            1,
+            1,
+            "the file is empty: an article starts with `---`, its front matter, and `---`",
+        ));
+    }
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    if text[..first_end].trim_end() != "---" {
+        return Err(Diagnostic::error(
+            "no-front-matter",
+            1,
+            1,
+            "no front matter: an article must start with a `---` line",
+        ));
+    }
+    let mut pos = first_end;
+    let mut line = 2;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let l = text[pos..end].trim_end();
+        if l == "---" || l == "..." {
+            return Ok(Split {
+                yaml: &text[first_end..pos],
+                yaml_line: 2,
+                body: &text[end..],
+                body_line: line + 1,
+            });
+        }
+        pos = end;
+        line += 1;
+    }
+    Err(Diagnostic::error(
+        "unclosed-front-matter",
+        1,
+        1,
+        "the front matter opened here is never closed: add a `---` line after it",
+    ))
+}
+
+/// The result of reading front matter: the typed fields when they are valid, unknown
+/// keys, and every problem found.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    /// The fields, `None` when an error made them unusable.
+    pub front: Option<FrontMatter>,
+    /// Unknown keys and their values, by path (`owner`, `events[0].note`).
+    pub extra: BTreeMap<String, serde_yaml::Value>,
+    /// Errors and warnings, at file positions.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Top-level key positions.
+    pub lines: KeyLines,
+}
+
+/// Reads the YAML of `split` into a [`FrontMatter`], with located diagnostics.
+pub(crate) fn parse(split: &Split<'_>) -> Parsed {
+    let yaml = split.yaml;
+    let offset = split.yaml_line - 1;
+    let mut parsed = Parsed {
+        lines: KeyLines::scan(yaml, offset),
+        ..Parsed::default()
+    };
+    if yaml.len() > MAX_FRONT_MATTER_BYTES {
+        parsed.diagnostics.push(Diagnostic::error(
+            "front-matter-too-large",
+            split.yaml_line,
+            1,
+            format!(
+                "the front matter is {} bytes; the limit is {MAX_FRONT_MATTER_BYTES}",
+                yaml.len()
+            ),
+        ));
+        return parsed;
+    }
+    let mut ignored: Vec<Vec<Segment>> = Vec::new();
+    let de = serde_yaml::Deserializer::from_str(yaml);
+    let result: Result<FrontMatter, _> =
+        serde_ignored::deserialize(de, |path| ignored.push(segments(&path)));
+    match result {
+        Ok(front) => {
+            parsed
+                .diagnostics
+                .extend(front.validate(&parsed.lines, split.yaml_line - 1));
+            parsed.front = Some(front);
+        }
+        Err(err) => {
+            parsed
+                .diagnostics
+                .push(located_error(yaml, offset, &parsed.lines, &err));
+            return parsed;
+        }
+    }
+    if !ignored.is_empty() {
+        let value: serde_yaml::Value = match serde_yaml::from_str(yaml) {
+            Ok(v) => v,
+            Err(err) => {
+                parsed
+                    .diagnostics
+                    .push(located_error(yaml, offset, &parsed.lines, &err));
+                parsed.front = None;
+                return parsed;
+            }
+        };
+        for path in ignored {
+            let name = display_path(&path);
+            let line = locate(yaml, &path) + offset;
+            parsed.diagnostics.push(Diagnostic::warning(
+                "unknown-key",
+                line,
+                1,
+                format!("unknown key `{name}` is kept but not used"),
+            ));
+            if let Some(v) = lookup(&value, &path) {
+                parsed.extra.insert(name, v.clone());
+            }
+        }
+    }
+    parsed
+}
+
+/// Turns a YAML or serde error into a diagnostic with a file position and a code.
+fn located_error(
+    yaml: &str,
+    offset: usize,
+    lines: &KeyLines,
+    err: &serde_yaml::Error,
+) -> Diagnostic {
+    let (mut line, mut column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let message = strip_location(&err.to_string());
+    let code = if message.contains(BAD_ID) {
+        "bad-id"
+    } else if message.contains(BAD_DATE) {
+        "bad-date"
+    } else if message.contains(BAD_EVENT_ID) {
+        "bad-event-id"
+    } else if message.contains("duplicate field") || message.contains("duplicate entry") {
+        "duplicate-key"
+    } else if serde_yaml::from_str::<serde_yaml::Value>(yaml).is_err() {
+        "yaml-syntax"
+    } else {
+        "wrong-type"
+    };
+    if code == "duplicate-key" && line == 1 && column == 1 {
+        // serde reports duplicates at the start of the mapping; for top-level keys the
+        // second occurrence is easy to find, and far more useful to point at.
+        if let Some(l) = message
+            .split('`')
+            .nth(1)
+            .and_then(|key| lines.second_line_of(key))
+        {
+            (line, column) = (l - offset, 1);
+        }
+    }
+    let message = match code {
+        "wrong-type" if message.contains("expected struct FrontMatter") => {
+            "the front matter must be a mapping of `key: value` lines".to_owned()
+        }
+        "yaml-syntax" => format!("YAML syntax: {message}"),
+        _ => message,
+    };
+    Diagnostic::error(code, line + offset, column, message)
+}
+
+/// Removes the ` at line N column M` suffix that serde_yaml appends; we print positions
+/// ourselves, shifted to the file.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => message[..i].to_owned(),
+        _ => message.to_owned(),
+    }
+}
+
+/// Lines of the top-level keys of a block-style YAML mapping (`key:` at column 0).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyLines(Vec<(String, usize)>);
+
+impl KeyLines {
+    /// Scans `yaml`, whose first line is file line `offset + 1`.
+    fn scan(yaml: &str, offset: usize) -> KeyLines {
+        let keys = yaml
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| top_level_key(l).map(|k| (k.to_owned(), i + 1 + offset)))
+            .collect();
+        KeyLines(keys)
+    }
+
+    /// File line of the first occurrence of `key`.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, l)| *l)
+    }
+
+    /// File line of the second occurrence of `key`, for duplicate keys.
+    fn second_line_of(&self, key: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .nth(1)
+            .map(|(_, l)| *l)
+    }
+}
+
+/// The key of a line like `key: value` or `key:` at column 0, if it is one.
+fn top_level_key(line: &str) -> Option<&str> {
+    let first = line.chars().next()?;
+    if first.is_whitespace() || matches!(first, '#' | '-' | '{' | '[' | '?' | '\'' | '"') {
+        return None;
+    }
+    let colon = line.find(':')?;
+    let rest = &line[colon + 1..];
+    (rest.is_empty() || rest.starts_with([' ', '\t'])).then(|| line[..colon].trim_end())
+}
+
+/// One step of a path into the YAML tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Converts serde_ignored's path into segments, root first.
+fn segments(path: &serde_ignored::Path<'_>) -> Vec<Segment> {
+    use serde_ignored::Path;
+    let mut out = match path {
+        Path::Root => return Vec::new(),
+        Path::Seq { parent, .. }
+        | Path::Map { parent, .. }
+        | Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => segments(parent),
+    };
+    match path {
+        Path::Seq { index, .. } => out.push(Segment::Index(*index)),
+        Path::Map { key, .. } => out.push(Segment::Key(key.clone())),
+        _ => {}
+    }
+    out
+}
+
+/// `events[0].note`, the way people write paths.
+fn display_path(path: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) if s.is_empty() => s.push_str(k),
+            Segment::Key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Segment::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn lookup<'v>(value: &'v serde_yaml::Value, path: &[Segment]) -> Option<&'v serde_yaml::Value> {
+    path.iter().try_fold(value, |v, seg| match seg {
+        Segment::Key(k) => v.get(k.as_str()),
+        Segment::Index(i) => v.get(*i),
+    })
+}
+
+/// Best-effort line (1-based, within `yaml`) of `path` in block-style YAML: it follows
+/// indentation, and falls back to the deepest ancestor it found. Flow style (`{a: 1}`)
+/// resolves to the line of the enclosing key.
+fn locate(yaml: &str, path: &[Segment]) -> usize {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '-']).len();
+    // (first line index of the current node's content, end, the node's own line)
+    let (mut start, mut end, mut found) = (0usize, lines.len(), 0usize);
+    let mut at_item_line = false;
+    for seg in path {
+        let body: Vec<usize> = (start..end)
+            .filter(|&i| !lines[i].trim().is_empty())
+            .collect();
+        let Some(&first) = body.first() else { break };
+        let level = if at_item_line {
+            indent(lines[first])
+        } else {
+            lines[first].len() - lines[first].trim_start().len()
+        };
+        let hit = match seg {
+            Segment::Key(k) => body.iter().copied().find(|&i| {
+                let l = lines[i];
+                indent(l) == level
+                    && l.trim_start_matches([' ', '-'])
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+            }),
+            Segment::Index(n) => body
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    lines[i].len() - lines[i].trim_start().len() == level
+                        && lines[i].trim_start().starts_with('-')
+                })
+                .nth(*n),
+        };
+        let Some(hit) = hit else { break };
+        found = hit;
+        at_item_line = matches!(seg, Segment::Index(_));
+        let own = lines[hit].len() - lines[hit].trim_start().len();
+        let next = (hit + 1..end).find(|&i| {
+            let l = lines[i];
+            !l.trim().is_empty() && l.len() - l.trim_start().len() <= own
+        });
+        start = if at_item_line { hit } else { hit + 1 };
+        end = next.unwrap_or(end);
+    }
+    found + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_yaml(yaml: &str) -> Parsed {
+        parse(&Split {
+            yaml,
+            yaml_line: 2,
+            body: "",
+            body_line: 0,
+        })
+    }
+
+    #[test]
+    fn split_finds_both_fences() {
+        let s = split("---\nid: a\n---\nbody\n").unwrap();
+        assert_eq!(
+            (s.yaml, s.yaml_line, s.body, s.body_line),
+            ("id: a\n", 2, "body\n", 4)
+        );
+        assert_eq!(split("---\nid: a\n...\n").unwrap().body, "");
+        assert_eq!(split("id: a\n").unwrap_err().code, "no-front-matter");
+        assert_eq!(
+            split("---\nid: a\n").unwrap_err().code,
+            "unclosed-front-matter"
+        );
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        let p = parse_yaml("id: a\ntitle: t\nevents:\n  - id: 70000\n");
+        let d = &p.diagnostics[0];
+        assert_eq!((d.code, d.line, d.column), ("bad-event-id", 5, 9));
+        assert_eq!(
+            d.message,
+            "events[0].id: event id 70000 is outside the event id range 1..=65535"
+        );
+    }
+
+    #[test]
+    fn duplicate_top_level_keys_point_at_the_second() {
+        let p = parse_yaml("id: a\ntitle: t\nid: b\n");
+        let d = &p.diagnostics[0];
+        assert_eq!((d.code, d.line), ("duplicate-key", 4));
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_located() {
+        let p =
+            parse_yaml("id: a\ntitle: t\nowner: me\nevents:\n  - id: 1\n  - id: 2\n    note: x\n");
+        let warnings: Vec<_> = p
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                ("unknown-key", 4, "unknown key `owner` is kept but not used"),
+                (
+                    "unknown-key",
+                    8,
+                    "unknown key `events[1].note` is kept but not used"
+                ),
+            ]
+        );
+        assert_eq!(p.extra["owner"], serde_yaml::Value::from("me"));
+        assert_eq!(p.extra["events[1].note"], serde_yaml::Value::from("x"));
+        assert!(p.front.is_some());
+    }
+
+    #[test]
+    fn products_may_be_names_or_maps() {
+        let p = parse_yaml(
+            "id: a\ntitle: t\nproducts:\n  - Windows NT\n  - {name: Exchange, versions: [5.5]}\n",
+        );
+        let f = p.front.unwrap();
+        assert_eq!(
+            f.products[0],
+            Product {
+                name: "Windows NT".into(),
+                versions: vec![]
+            }
+        );
+        assert_eq!(f.products[1].versions, ["5.5"]);
+    }
+
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        let mut bomb = String::from("id: a\ntitle: t\nx0: &x0 [1,1,1,1,1,1,1,1,1]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "x{i}: &x{i} [*x{p},*x{p},*x{p},*x{p},*x{p},*x{p},*x{p},*x{p},*x{p}]\n"
+            ));
+        }
+        let p = parse_yaml(&bomb);
+        assert!(p.front.is_none());
+        assert_eq!(
+            p.diagnostics[0].message,
+            "YAML syntax: repetition limit exceeded"
+        );
+        let deep = format!("id: a\ntitle: t\nx: {}\n", "[".repeat(10_000));
+        let p = parse_yaml(&deep);
+        assert_eq!(p.diagnostics[0].code, "yaml-syntax");
+    }
+}

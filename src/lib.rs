@@ -1,0 +1,25 @@
+//! kbase: a knowledge-base article server and search engine for IT helpdesks.
+//!
+//! A technician who sees "Event ID 5058" or `0x80070005` needs the article that explains
+//! the symptom, the cause and the fix. kbase keeps such articles as plain Markdown files
+//! with YAML front matter, validates them, imports legacy KB text into them, indexes them
+//! and serves them; this crate is the engine, and `src/main.rs` is a thin command line
+//! over it.
+//!
+//! # Layout
+//!
+//! Dependencies point one way, down this list; a module never uses one above it.
+//!
+//! - [`config`]: default paths and addresses, and the `KBASE_*` variables that move them.
+//! - [`error`]: the [`Error`] for operations that fail as a whole.
+//! - [`diagnostic`]: located problems in input files (`path:line:column`), shared by every
+//!   reader of files.
+//! - [`article`]: the native article format: model, front matter, sections, rendering to
+//!   sanitised HTML and plain text, loading the articles folder, and the `check` rules.
+
+pub mod article;
+pub mod config;
+pub mod diagnostic;
+pub mod error;
+
+pub use error::{Error, Result};
