@@ -256,14 +256,15 @@ fn located_error(
     err: &serde_yaml::Error,
 ) -> Diagnostic {
     let (mut line, mut column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let message = strip_location(&err.to_string());
+    let message = shift_lines(&strip_location(&err.to_string()), offset)
+        .replace("duplicate field", "duplicate key");
     let code = if message.contains(BAD_ID) {
         "bad-id"
     } else if message.contains(BAD_DATE) {
         "bad-date"
     } else if message.contains(BAD_EVENT_ID) {
         "bad-event-id"
-    } else if message.contains("duplicate field") || message.contains("duplicate entry") {
+    } else if message.contains("duplicate key") || message.contains("duplicate entry") {
         "duplicate-key"
     } else if serde_yaml::from_str::<serde_yaml::Value>(yaml).is_err() {
         "yaml-syntax"
@@ -298,6 +299,25 @@ fn strip_location(message: &str) -> String {
         Some(i) if message[i..].contains(" column ") => message[..i].to_owned(),
         _ => message.to_owned(),
     }
+}
+
+/// Shifts the YAML-relative `line N` mentions inside a parser message (libyaml names the
+/// line where the broken construct started) to file lines.
+fn shift_lines(message: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("line ") {
+        let (before, after) = rest.split_at(i + 5);
+        out.push_str(before);
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Lines of the top-level keys of a block-style YAML mapping (`key:` at column 0).
@@ -483,7 +503,10 @@ mod tests {
     fn duplicate_top_level_keys_point_at_the_second() {
         let p = parse_yaml("id: a\ntitle: t\nid: b\n");
         let d = &p.diagnostics[0];
-        assert_eq!((d.code, d.line), ("duplicate-key", 4));
+        assert_eq!(
+            (d.code, d.line, d.message.as_str()),
+            ("duplicate-key", 4, "duplicate key `id`")
+        );
     }
 
     #[test]

@@ -32,27 +32,43 @@ pub fn to_html(markdown: &str) -> String {
 /// Renders Markdown to plain text: what a person reads, for search, snippets and
 /// `.txt` renditions.
 ///
-/// Block ends become line breaks, list items keep a `- ` marker, table cells are
+/// Block ends become line breaks, list items keep a `- ` or `1. ` marker, table cells are
 /// separated by tabs, raw HTML is dropped (it is markup, not text).
 pub fn to_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
+    // The next number of each open list; `None` for bullet lists.
+    let mut lists: Vec<Option<u64>> = Vec::new();
     for event in Parser::new_ext(markdown, markdown_options()) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
             Event::SoftBreak => out.push(' '),
             Event::HardBreak => out.push('\n'),
-            Event::Start(Tag::Item) => out.push_str("- "),
-            Event::Start(Tag::List(_)) if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
+            Event::Start(Tag::Item) => match lists.last_mut() {
+                Some(Some(n)) => {
+                    out.push_str(&format!("{n}. "));
+                    *n += 1;
+                }
+                _ => out.push_str("- "),
+            },
+            Event::Start(Tag::List(start)) => {
+                lists.push(start);
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
             Event::End(TagEnd::TableCell) => out.push('\t'),
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Heading(_)
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_)
-                | TagEnd::List(_)
                 | TagEnd::Table
                 | TagEnd::HtmlBlock,
             ) => out.push_str("\n\n"),
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+                out.push_str("\n\n");
+            }
             Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
             Event::Rule => out.push('\n'),
             _ => {}
@@ -115,11 +131,11 @@ mod tests {
     #[test]
     fn text_keeps_words_and_structure() {
         let t = to_text(
-            "Some *emphasis* and `code`.\nNext line.\n\n- one\n- two\n\n```\nC:\\> dir\n```\n",
+            "Some *emphasis* and `code`.\nNext line.\n\n- one\n- two\n\n```\nC:\\> dir\n```\n\n3. three\n4. four\n",
         );
         assert_eq!(
             t,
-            "Some emphasis and code. Next line.\n\n- one\n- two\n\nC:\\> dir"
+            "Some emphasis and code. Next line.\n\n- one\n- two\n\nC:\\> dir\n\n3. three\n4. four"
         );
     }
 }
