@@ -53,6 +53,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem of the given severity at `line:column`.
+    pub fn new(
+        severity: Severity,
+        code: &'static str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            code,
+            message: message.into(),
+            line,
+            column,
+        }
+    }
+
     /// An error at `line:column`.
     pub fn error(
         code: &'static str,
@@ -60,13 +77,7 @@ impl Diagnostic {
         column: usize,
         message: impl Into<String>,
     ) -> Self {
-        Self {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            line,
-            column,
-        }
+        Self::new(Severity::Error, code, line, column, message)
     }
 
     /// A warning at `line:column`.
@@ -76,13 +87,7 @@ impl Diagnostic {
         column: usize,
         message: impl Into<String>,
     ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            line,
-            column,
-        }
+        Self::new(Severity::Warning, code, line, column, message)
     }
 
     /// True for errors, which make the file unusable.
