@@ -21,5 +21,7 @@ pub mod article;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod extract;
+pub mod legacy;
 
 pub use error::{Error, Result};

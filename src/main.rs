@@ -2,15 +2,17 @@
 //! the exit code (0 ok, 1 the input has errors, 2 usage or environment errors).
 //! No logic lives here; everything it calls is in the `kbase` library.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use kbase::article::load;
 use kbase::config;
 use kbase::diagnostic::Severity;
+use kbase::legacy;
 
 /// Knowledge-base article server and search engine for IT helpdesks.
 #[derive(Parser)]
@@ -49,6 +51,12 @@ enum Command {
         /// Overwrite articles that differ from the import.
         #[arg(long)]
         force: bool,
+        /// Write a JSON-lines report (file, id, status, message, warnings) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Bring the search index up to date with the articles.
     Index {
@@ -113,7 +121,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { articles, format } => check(&articles.articles, format),
         Command::Serve { .. } => Err(kbase::Error::NotBuilt("serve")),
-        Command::Import { .. } => Err(kbase::Error::NotBuilt("import")),
+        Command::Import {
+            src,
+            out,
+            force,
+            report,
+            quiet,
+        } => import(&src, &out, force, report.as_deref(), quiet),
         Command::Index { .. } => Err(kbase::Error::NotBuilt("index")),
         Command::Search { .. } => Err(kbase::Error::NotBuilt("search")),
     };
@@ -121,6 +135,69 @@ fn main() -> ExitCode {
         eprintln!("kbase: error: {e}");
         ExitCode::from(2)
     })
+}
+
+fn import(
+    src: &[PathBuf],
+    out: &std::path::Path,
+    force: bool,
+    report_path: Option<&std::path::Path>,
+    quiet: bool,
+) -> kbase::Result<ExitCode> {
+    let bar = progress_bar(quiet, "importing");
+    let options = legacy::ImportOptions { force };
+    let report = legacy::import(src, out, options, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    if let Some(path) = report_path {
+        let mut lines = String::new();
+        for f in &report.files {
+            lines.push_str(&f.to_json().to_string());
+            lines.push('\n');
+        }
+        std::fs::write(path, lines).map_err(|e| kbase::Error::io(path, e))?;
+    }
+    const SHOWN: usize = 20;
+    let troubles: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| f.message.is_some())
+        .collect();
+    for f in troubles.iter().take(SHOWN) {
+        let kind = if f.status == legacy::Status::Failed {
+            "error"
+        } else {
+            "skipped"
+        };
+        eprintln!(
+            "{}: {kind}: {}",
+            f.file.display(),
+            f.message.as_deref().unwrap_or("")
+        );
+    }
+    if troubles.len() > SHOWN {
+        eprintln!(
+            "... and {} more (--report FILE lists every file)",
+            troubles.len() - SHOWN
+        );
+    }
+    eprintln!("{}", report.summary());
+    Ok(ExitCode::from(u8::from(
+        report.count(legacy::Status::Failed) > 0,
+    )))
+}
+
+/// A progress bar on a terminal; hidden when quiet or when stderr is not a terminal.
+fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_message(what.to_owned());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {pos} files, {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 fn check(root: &std::path::Path, format: Format) -> kbase::Result<ExitCode> {

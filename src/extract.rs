@@ -1,0 +1,357 @@
+//! Finding events, error codes, STOP codes and article references in free text.
+//!
+//! Helpdesk text names these things in many ways ("Event ID: 2510, Source: Server",
+//! "Event IDs 7000 and 7001", "STOP 0x0000007B", "Stop 0x7B", bare `80004005`). The
+//! importer, the indexer, the query parser and ticket suggestions all call this module,
+//! so they agree on what a mention is and on the normal form of each value: event
+//! sources keep their spelling (matched case-insensitively elsewhere), codes are `0x` +
+//! 8 upper-case hex digits. Pure functions, no I/O.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// An event named in text: its ID, and the source and log when the text gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMention {
+    /// The event ID, 1..=65535.
+    pub id: u16,
+    /// Event source (provider), as written.
+    pub source: Option<String>,
+    /// Event log (`Application`, `System`, `Security`, ...), capitalised.
+    pub log: Option<String>,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?}: {e}"))
+}
+
+/// `Event ID 5058`, `Event ID: 1001`, `Event IDs 7000 and 7001`, `EventID=17`,
+/// `Event ID #7000`, `Event ID-1305`, `event ID's 1004, 1008`: the `ID` is required.
+static EVENT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\bevent\s*id(?:'?s)?\b\s*(?:[:=#(-]\s*)*(\d{1,5}(?:\s*(?:,|and|or|&)\s*(?:event\s*id\s*)?\d{1,5})*)",
+    )
+});
+/// `Event 1008`, `Events 105 and 145`: without `ID`, trusted only in titles.
+static EVENT_BARE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\bevents?\s+(\d{1,5}(?:\s*(?:,|and|or|&)\s*\d{1,5})*)\b"));
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d{1,5}"));
+/// `Source: X` or `Event Source: X` on a line, possibly after other fields.
+static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:^|[\s,;])(?:event\s+)?source\s*:\s*([A-Za-z][\w .\-/]*?)\s*(?:$|,|;|\s{2,}|\s(?:type|category|event|description|id)\s*:)",
+    )
+});
+static LOG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(application|system|security|directory service|dns server|file replication service)\s+(?:event\s+)?log\b",
+    )
+});
+static LOG_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*log\s*(?:name)?\s*:\s*([A-Za-z][A-Za-z ]*?)\s*$"));
+/// `0x80070005`-style hex values of exactly 8 digits.
+static HEX8: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b0x([0-9a-f]{8})\b"));
+/// Bare `80004005`, `C0000005`: only the common HRESULT (`800x`, `887x`/`888x`) and
+/// NTSTATUS (`C00x`) spaces, to avoid matching ordinary numbers.
+static BARE_CODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b((?:800[0-9a-f]|88[78][0-9a-f]|c00[0-9a-f])[0-9a-f]{4})h?\b"));
+/// `STOP 0x0000007B`, `STOP: c000021a`, `Stop 0x7B`, `STOP message 0x0A`.
+static STOP: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bstop\b\s*(?:(?:message|error|code|screen|event)\s*)?[:\s]\s*(0x)?([0-9a-f]{1,8})\b")
+});
+/// `Q190698` (5 or 6 digits), the legacy article numbers.
+static ARTICLE_REF: LazyLock<Regex> = LazyLock::new(|| re(r"\bQ(\d{5,6})\b"));
+
+/// Event IDs named in a title, including the bare `Event 1008` form, in order, unique.
+pub fn title_event_ids(title: &str) -> Vec<u16> {
+    let mut ids = Vec::new();
+    for caps in EVENT_ID
+        .captures_iter(title)
+        .chain(EVENT_BARE.captures_iter(title))
+    {
+        push_numbers(&caps[1], &mut ids);
+    }
+    ids
+}
+
+fn push_numbers(list: &str, ids: &mut Vec<u16>) {
+    for m in NUMBER.find_iter(list) {
+        if let Ok(n) = m.as_str().parse::<u16>() {
+            if n > 0 && !ids.contains(&n) {
+                ids.push(n);
+            }
+        }
+    }
+}
+
+/// Events named in body text (`Event ID` forms only), with the source and log found in
+/// the same event block: the lines from 4 before to 5 after the mention, not crossing a
+/// blank line. Unique by (id, source); an ID with a source replaces the same ID without.
+pub fn text_events(text: &str) -> Vec<EventMention> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<EventMention> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for caps in EVENT_ID.captures_iter(line) {
+            let mut ids = Vec::new();
+            push_numbers(&caps[1], &mut ids);
+            let (source, log) = block_fields(&lines, i);
+            for id in ids {
+                add_event(
+                    &mut out,
+                    EventMention {
+                        id,
+                        source: source.clone(),
+                        log: log.clone(),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Adds `e` unless already known; a sourced mention upgrades an unsourced one.
+pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {
+    let same_source = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    };
+    if events
+        .iter()
+        .any(|x| x.id == e.id && same_source(&x.source, &e.source))
+    {
+        return;
+    }
+    if e.source.is_some() {
+        if let Some(x) = events
+            .iter_mut()
+            .find(|x| x.id == e.id && x.source.is_none())
+        {
+            *x = e;
+            return;
+        }
+    } else if events.iter().any(|x| x.id == e.id) {
+        return;
+    }
+    events.push(e);
+}
+
+/// Source and log of the event block around line `at`.
+fn block_fields(lines: &[&str], at: usize) -> (Option<String>, Option<String>) {
+    let mut start = at;
+    while start > 0 && at - start < 4 && !lines[start - 1].trim().is_empty() {
+        start -= 1;
+    }
+    let mut end = at + 1;
+    while end < lines.len() && end - at <= 5 && !lines[end].trim().is_empty() {
+        end += 1;
+    }
+    // Nearest lines first: the mention's own line, then outwards.
+    let mut order: Vec<usize> = vec![at];
+    for d in 1..=5 {
+        if at + d < end {
+            order.push(at + d);
+        }
+        if d <= at && at - d >= start {
+            order.push(at - d);
+        }
+    }
+    let source = order.iter().find_map(|&i| {
+        SOURCE
+            .captures(lines[i])
+            .map(|c| c[1].trim().to_owned())
+            .filter(|s| !s.is_empty() && s.len() <= 60)
+    });
+    let log = order.iter().find_map(|&i| {
+        LOG_FIELD
+            .captures(lines[i])
+            .or_else(|| LOG.captures(lines[i]))
+            .map(|c| capitalise(c[1].trim()))
+    });
+    (source, log)
+}
+
+fn capitalise(s: &str) -> String {
+    s.split_whitespace()
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or(String::new(), |f| {
+                f.to_uppercase()
+                    .chain(c.flat_map(char::to_lowercase))
+                    .collect()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Error and STOP codes in `text`, normalised, in order of first appearance, unique.
+///
+/// Hex codes count when written `0x` + 8 digits in the HRESULT or NTSTATUS spaces (high
+/// bit set) or bare in the common `8007`/`8004`/`C000` spaces; STOP codes in any length
+/// after `STOP`, without the parameter list that follows them.
+pub fn codes(text: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for c in STOP.captures_iter(text) {
+        let hex = &c[2];
+        if c.get(1).is_some() || hex.bytes().any(|b| b.is_ascii_digit()) {
+            if let Some(code) = normalize_hex(hex) {
+                found.push((c.get(0).map_or(0, |m| m.start()), code));
+            }
+        }
+    }
+    for c in HEX8.captures_iter(text) {
+        let hex = &c[1];
+        if matches!(hex.as_bytes()[0].to_ascii_lowercase(), b'8' | b'c')
+            && !in_stop_parameters(text, c.get(0).map_or(0, |m| m.start()))
+        {
+            if let Some(code) = normalize_hex(hex) {
+                found.push((c.get(0).map_or(0, |m| m.start()), code));
+            }
+        }
+    }
+    for c in BARE_CODE.captures_iter(text) {
+        if let Some(code) = normalize_hex(&c[1]) {
+            found.push((c.get(0).map_or(0, |m| m.start()), code));
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    let mut out: Vec<String> = Vec::new();
+    for (_, code) in found {
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    out
+}
+
+/// True when the hex value at `at` sits inside the parenthesised parameter list that
+/// follows a STOP code (`STOP: 0x0000000A (0x00000000, 0xFE758B97)`): those are
+/// addresses and arguments, not error codes.
+fn in_stop_parameters(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let Some(open) = before.rfind('(') else {
+        return false;
+    };
+    if before[open..].contains(')') {
+        return false;
+    }
+    let head = &before[..open];
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    STOP.is_match(&head[line_start..])
+}
+
+/// `7b`, `0x7B`, `0000007b` → `0x0000007B`; `None` for more than 8 hex digits.
+pub fn normalize_hex(hex: &str) -> Option<String> {
+    let hex = hex
+        .strip_prefix("0x")
+        .or_else(|| hex.strip_prefix("0X"))
+        .unwrap_or(hex);
+    let value = u32::from_str_radix(hex, 16).ok()?;
+    (!hex.is_empty() && hex.len() <= 8).then(|| format!("0x{value:08X}"))
+}
+
+/// Legacy article references (`Q123456`) in order of first appearance, unique.
+pub fn article_refs(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in ARTICLE_REF.captures_iter(text) {
+        let id = format!("Q{}", c[1].trim_start_matches('0'));
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_forms() {
+        assert_eq!(
+            title_event_ids("Microsoft Key Management Server Event ID 5058"),
+            [5058]
+        );
+        assert_eq!(
+            title_event_ids("Event IDs 7000 and 7001 After Upgrade"),
+            [7000, 7001]
+        );
+        assert_eq!(title_event_ids("Event ID: 1001 Logged"), [1001]);
+        assert_eq!(title_event_ids("Event ID-1305 in log"), [1305]);
+        assert_eq!(title_event_ids("XADM: Event 1008 Logged"), [1008]);
+        assert_eq!(title_event_ids("Events 105 and 145 Appear"), [105, 145]);
+        assert_eq!(
+            title_event_ids("event ID's 1004, 1008 reported"),
+            [1004, 1008]
+        );
+        assert_eq!(
+            title_event_ids("Event ID 0 is not an event"),
+            Vec::<u16>::new()
+        );
+        assert_eq!(title_event_ids("Preventing 1000 events"), Vec::<u16>::new());
+    }
+
+    #[test]
+    fn table_rows_give_sources() {
+        let text = "logged:\n\n   Event ID: 7001\n   Source: Service Control Manager\n   Type: Error\n\nlater Event ID #7000.";
+        let e = text_events(text);
+        assert_eq!(
+            e[0],
+            EventMention {
+                id: 7001,
+                source: Some("Service Control Manager".into()),
+                log: None
+            }
+        );
+        assert_eq!(e[1].id, 7000);
+        assert_eq!(e[1].source, None, "a blank line ends the block");
+        let inline = text_events("Event ID: 2510, Source: Server, Type: Error");
+        assert_eq!(inline[0].source.as_deref(), Some("Server"));
+        let before = text_events(
+            "Event Type: Error\nEvent Source: Userenv\nEvent Category: None\nEvent ID: 1030",
+        );
+        assert_eq!(before[0].source.as_deref(), Some("Userenv"));
+    }
+
+    #[test]
+    fn logs_are_found_near_the_mention() {
+        let e = text_events(
+            "you may receive an\nEvent ID 5058 in the Event Viewers application log, which",
+        );
+        assert_eq!(e[0].log.as_deref(), Some("Application"));
+    }
+
+    #[test]
+    fn codes_are_normalised_and_stop_parameters_skipped() {
+        let text = "STOP: 0x0000000A (0x00000000, 0x00000002, 0x0000000, 0xFE758B97)\nError 0x80070005 and 80004005h, Stop 0x7B, STOP: c000021a, stop ace";
+        assert_eq!(
+            codes(text),
+            [
+                "0x0000000A",
+                "0x80070005",
+                "0x80004005",
+                "0x0000007B",
+                "0xC000021A"
+            ]
+        );
+        assert_eq!(
+            codes("SFMATALK.SYS Could Cause STOP Message 0x0000000A"),
+            ["0x0000000A"]
+        );
+        assert_eq!(
+            codes("address 0x00401000 and 0x12345678"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn article_references() {
+        assert_eq!(
+            article_refs("see Q151261 and Q012345, Q151261 again; not Q1234"),
+            ["Q151261", "Q12345"]
+        );
+    }
+}
