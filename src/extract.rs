@@ -30,12 +30,12 @@ fn re(pattern: &str) -> Regex {
 /// `Event ID #7000`, `Event ID-1305`, `event ID's 1004, 1008`: the `ID` is required.
 static EVENT_ID: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bevent\s*id(?:'?s)?\b\s*(?:[:=#(-]\s*)*(\d{1,5}(?:\s*(?:,|and|or|&)\s*(?:event\s*id\s*)?\d{1,5})*)",
+        r"(?i)\bevent\s*id(?:'?s)?\b\s*(?:[:=#(-]\s*)*(\d{1,5}(?:\s*(?:,|and|or|&)\s*(?:event\s*id\s*)?\d{1,5})*)(?:'?s)?\b",
     )
 });
 /// `Event 1008`, `Events 105 and 145`: without `ID`, trusted only in titles.
 static EVENT_BARE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bevents?\s+(\d{1,5}(?:\s*(?:,|and|or|&)\s*\d{1,5})*)\b"));
+    LazyLock::new(|| re(r"(?i)\bevents?\s+(\d{1,5}(?:\s*(?:,|and|or|&)\s*\d{1,5})*)(?:'?s)?\b"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d{1,5}"));
 /// `Source: X` or `Event Source: X` on a line, possibly after other fields.
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -292,6 +292,8 @@ mod tests {
             Vec::<u16>::new()
         );
         assert_eq!(title_event_ids("Preventing 1000 events"), Vec::<u16>::new());
+        assert_eq!(title_event_ids("Capture Event 23s"), [23]);
+        assert_eq!(title_event_ids("Event ID 123456"), Vec::<u16>::new());
     }
 
     #[test]

@@ -60,10 +60,13 @@ pub fn convert(bytes: &[u8], origin_file: &str) -> Result<Conversion, String> {
     if decoded.windows_1252 {
         warn("windows-1252", "not UTF-8: read as Windows-1252".into());
     }
-    if decoded.controls_removed > 0 {
+    if decoded.controls_replaced > 0 {
         warn(
             "control-bytes",
-            format!("{} control bytes removed", decoded.controls_removed),
+            format!(
+                "{} control bytes replaced by spaces",
+                decoded.controls_replaced
+            ),
         );
     }
     let h = &layout.header;

@@ -121,9 +121,15 @@ pub(crate) fn heading_text(raw: &str) -> String {
     })
 }
 
+/// The numbered list a block ended with: its delimiter and the number that would
+/// continue it. Markdown joins numbered lists separated only by blank lines and renumbers
+/// them, so a list that does not continue the previous one gets the other delimiter.
+type OpenList = Option<(char, u32)>;
+
 /// Renders the parts as Markdown.
 pub(crate) fn render(parts: &[Part<'_>]) -> String {
     let mut out = String::new();
+    let mut open: OpenList = None;
     for part in parts {
         if !out.is_empty() {
             out.push('\n');
@@ -132,15 +138,18 @@ pub(crate) fn render(parts: &[Part<'_>]) -> String {
             Part::Heading(level, text) => {
                 let hashes = if *level == 2 { "##" } else { "###" };
                 let _ = writeln!(out, "{hashes} {}", escape_heading(&heading_text(text)));
+                open = None;
             }
-            Part::Block(lines) => render_block(lines, &mut out),
+            Part::Block(lines) => open = render_block(lines, open, &mut out),
         }
     }
     out
 }
 
+/// A list item: `-`, `*`, `·` or `•` bullets, or `1.` / `1)` numbers. (The archive's `o`
+/// bullets stay text: the letter cannot be told from a word.)
 static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^( {0,4})([-*o\u{b7}\u{2022}]|\d{1,3}[.)])( +)(\S.*)$")
+    Regex::new(r"^( {0,4})([-*\u{b7}\u{2022}]|\d{1,3}[.)])( +)(\S.*)$")
         .unwrap_or_else(|e| panic!("{e}"))
 });
 static REF_LINE: LazyLock<Regex> =
@@ -148,15 +157,15 @@ static REF_LINE: LazyLock<Regex> =
 static ARTICLE_REF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bQ0*(\d{5,6})\b").unwrap_or_else(|e| panic!("{e}")));
 
-fn render_block(lines: &[&str], out: &mut String) {
+fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
     if lines.iter().all(|l| REF_LINE.is_match(l)) {
         for l in lines {
             let _ = writeln!(out, "- {}", escape_line(l.trim()));
         }
-        return;
+        return None;
     }
-    if render_list(lines, out) {
-        return;
+    if let Some(list) = render_list(lines, open, out) {
+        return list;
     }
     let min_indent = lines.iter().map(|l| indent(l)).min().unwrap_or(0);
     let max_indent = lines.iter().map(|l| indent(l)).max().unwrap_or(0);
@@ -186,15 +195,15 @@ fn render_block(lines: &[&str], out: &mut String) {
     } else {
         render_pre(lines, min_indent, out);
     }
+    None
 }
 
 /// A list block: items at one indentation, with continuation lines indented under them.
 /// Numbered items must count up from the first, so the rendered numbers are the original
-/// ones. Returns false (writing nothing) when the block is not such a list.
-fn render_list(lines: &[&str], out: &mut String) -> bool {
-    let Some(first) = LIST_ITEM.captures(lines[0]) else {
-        return false;
-    };
+/// ones. Returns `None` (writing nothing) when the block is not such a list, else the
+/// numbered list it leaves open.
+fn render_list(lines: &[&str], open: OpenList, out: &mut String) -> Option<OpenList> {
+    let first = LIST_ITEM.captures(lines[0])?;
     let base = first[1].len();
     let numbered = first[2].as_bytes()[0].is_ascii_digit();
     let mut next_number: Option<u32> = None;
@@ -204,15 +213,15 @@ fn render_list(lines: &[&str], out: &mut String) -> bool {
             Some(c) if c[1].len() == base => {
                 let marker = &c[2];
                 if marker.as_bytes()[0].is_ascii_digit() != numbered {
-                    return false;
+                    return None;
                 }
                 let marker = if numbered {
                     let n: u32 = marker[..marker.len() - 1].parse().unwrap_or(0);
                     if next_number.is_some_and(|expected| expected != n) {
-                        return false;
+                        return None;
                     }
                     next_number = Some(n + 1);
-                    format!("{n}{}", &marker[marker.len() - 1..])
+                    n.to_string()
                 } else {
                     "-".to_owned()
                 };
@@ -224,12 +233,22 @@ fn render_list(lines: &[&str], out: &mut String) -> bool {
                     Some((_, text)) if indent(line) > base && indent(line) <= text_col + 3 => {
                         text.push(line.trim())
                     }
-                    _ => return false,
+                    _ => return None,
                 }
             }
         }
     }
-    for (marker, text) in items {
+    let first_number = items.first().and_then(|(m, _)| m.parse::<u32>().ok());
+    let delimiter = match (open, first_number) {
+        (Some(('.', next)), Some(n)) if next != n => ')',
+        (Some((_, next)), Some(n)) if next != n => '.',
+        (Some((d, _)), Some(_)) => d,
+        _ => '.',
+    };
+    for (mut marker, text) in items {
+        if numbered {
+            marker.push(delimiter);
+        }
         let pad = " ".repeat(marker.len() + 1);
         for (i, l) in text.iter().enumerate() {
             let escaped = escape_line(l);
@@ -240,7 +259,7 @@ fn render_list(lines: &[&str], out: &mut String) -> bool {
             }
         }
     }
-    true
+    Some(next_number.map(|n| (delimiter, n)))
 }
 
 /// Prose: escaped line by line; short lines keep their breaks (addresses, menus).
@@ -410,6 +429,16 @@ mod tests {
             "- Adapter not present.\n- Interrupt conflict with another device\n  in the machine.\n"
         );
         assert_eq!(md("1. One\n2. Two"), "1. One\n2. Two\n");
+        assert_eq!(
+            md("2. Two\n\n1. One"),
+            "2. Two\n\n1) One\n",
+            "a restart is a new list"
+        );
+        assert_eq!(
+            md("1. One\n\n2. Two"),
+            "1. One\n\n2. Two\n",
+            "a continuation stays one list"
+        );
         assert_eq!(
             md("1. One\n3. Three"),
             "1\\. One\\\n3\\. Three\n",

@@ -3,7 +3,7 @@
 //! Legacy KB files are ASCII with a few Windows-1252 bytes (smart quotes, NBSP, `§`), CRLF
 //! line endings and no final newline; a few hold TABs, Ctrl-Z or other C0 control bytes.
 //! Everything downstream works on the lines this module returns: valid UTF-8, no control
-//! characters, tabs expanded to 8-column stops (so indentation-based layout detection
+//! characters (each becomes a space), tabs expanded to 8-column stops (so indentation-based layout detection
 //! sees what a reader saw), trailing white space removed.
 
 use std::borrow::Cow;
@@ -15,8 +15,8 @@ pub(crate) struct Lines {
     pub lines: Vec<String>,
     /// The bytes were not UTF-8 and were read as Windows-1252.
     pub windows_1252: bool,
-    /// How many C0 control bytes (other than TAB, CR, LF) were dropped.
-    pub controls_removed: usize,
+    /// How many C0 control bytes (other than TAB, CR, LF) and DELs became spaces.
+    pub controls_replaced: usize,
     /// Whether any TAB was expanded.
     pub tabs_expanded: bool,
 }
@@ -50,7 +50,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Lines {
                     out.tabs_expanded = true;
                 }
                 '\r' => {}
-                c if (c as u32) < 0x20 || c == '\u{7f}' => out.controls_removed += 1,
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    // A space, not nothing: the byte may sit between two words.
+                    line.push(' ');
+                    column += 1;
+                    out.controls_replaced += 1;
+                }
                 c => {
                     line.push(if c == '\u{a0}' { ' ' } else { c });
                     column += 1;
@@ -75,7 +80,7 @@ mod tests {
             ["a       b", "x", "\u{201c}quoted\u{201d} caf\u{e9}  \u{81}"]
         );
         assert!(l.windows_1252 && l.tabs_expanded);
-        assert_eq!(l.controls_removed, 1);
+        assert_eq!(l.controls_replaced, 1);
         assert!(!decode("café".as_bytes()).windows_1252);
     }
 }
