@@ -186,7 +186,13 @@ fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
     let wrapped = lines[..lines.len() - 1].iter().all(|l| l.len() >= 45);
     if !tabular && !code_like && max_indent <= 1 {
         render_prose(lines, wrapped || lines.len() == 1, out);
-    } else if !tabular && !code_like && lines.len() >= 2 && wrapped && min_indent == max_indent {
+    } else if !tabular
+        && !code_like
+        && lines.len() >= 2
+        && wrapped
+        && min_indent == max_indent
+        && is_wordy(lines)
+    {
         let mut quote = String::new();
         render_prose(lines, true, &mut quote);
         for l in quote.lines() {
@@ -196,6 +202,19 @@ fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
         render_pre(lines, min_indent, out);
     }
     None
+}
+
+/// Mostly words (letters and spaces), as indented prose is; messages full of codes,
+/// paths and punctuation are better kept verbatim.
+fn is_wordy(lines: &[&str]) -> bool {
+    let (mut wordy, mut total) = (0usize, 0usize);
+    for c in lines.iter().flat_map(|l| l.trim().chars()) {
+        total += 1;
+        if c.is_alphabetic() || c == ' ' {
+            wordy += 1;
+        }
+    }
+    wordy * 10 >= total * 8
 }
 
 /// A list block: items at one indentation, with continuation lines indented under them.

@@ -4,6 +4,7 @@
 
 mod check_cli;
 mod fixtures;
+mod legacy;
 mod render;
 
 use std::path::{Path, PathBuf};
