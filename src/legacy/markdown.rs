@@ -355,10 +355,10 @@ fn escape_heading(text: &str) -> String {
 
 /// Backslash-escapes the inline Markdown syntax in `text`.
 fn escape_inline(text: &str, out: &mut String) {
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|j| chars[j]);
-        let next = chars.get(i + 1).copied();
+    let mut prev: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
         let escape = match c {
             '`' | '*' | '[' | ']' | '<' | '&' | '|' | '~' => true,
             '\\' => next.is_none_or(|n| n.is_ascii_punctuation()),
@@ -372,6 +372,7 @@ fn escape_inline(text: &str, out: &mut String) {
             out.push('\\');
         }
         out.push(c);
+        prev = Some(c);
     }
 }
 

@@ -39,6 +39,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Lines {
         ..Lines::default()
     };
     for raw in text.split('\n') {
+        if raw.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\r') {
+            // The common case: plain ASCII text, nothing to repair.
+            out.lines.push(raw.trim_end().to_owned());
+            continue;
+        }
         let mut line = String::with_capacity(raw.len());
         let mut column = 0usize;
         for c in raw.chars() {
