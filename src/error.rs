@@ -23,6 +23,12 @@ pub enum Error {
     /// The folder that should hold articles is missing or is not a folder.
     #[error("articles folder `{}` does not exist or is not a folder", .0.display())]
     NoArticlesDir(PathBuf),
+    /// The search index could not be built, opened or written.
+    #[error("index: {0}")]
+    Index(String),
+    /// Another kbase process is writing the index.
+    #[error("the index in `{}` is in use by another kbase process; try again when it has finished", .0.display())]
+    IndexBusy(PathBuf),
     /// A command whose capability this build does not have yet.
     #[error("`kbase {0}` is not built yet")]
     NotBuilt(&'static str),

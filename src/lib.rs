@@ -22,6 +22,8 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod extract;
+pub mod index;
 pub mod legacy;
+pub mod search;
 
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@ use kbase::article::load;
 use kbase::config;
 use kbase::diagnostic::Severity;
 use kbase::legacy;
+use kbase::search::{Engine, SearchError, SearchRequest};
 
 /// Knowledge-base article server and search engine for IT helpdesks.
 #[derive(Parser)]
@@ -67,6 +68,9 @@ enum Command {
         /// Rebuild the index from scratch.
         #[arg(long)]
         rebuild: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Validate article files and report problems as `file:line:column`.
     Check {
@@ -128,8 +132,25 @@ fn main() -> ExitCode {
             report,
             quiet,
         } => import(&src, &out, force, report.as_deref(), quiet),
-        Command::Index { .. } => Err(kbase::Error::NotBuilt("index")),
-        Command::Search { .. } => Err(kbase::Error::NotBuilt("search")),
+        Command::Index {
+            articles,
+            data,
+            rebuild,
+            quiet,
+        } => index(&articles.articles, &data.data, rebuild, quiet),
+        Command::Search {
+            query,
+            articles,
+            data,
+            limit,
+            json,
+        } => search(
+            &query.join(" "),
+            &articles.articles,
+            &data.data,
+            limit,
+            json,
+        ),
     };
     result.unwrap_or_else(|e| {
         eprintln!("kbase: error: {e}");
@@ -198,6 +219,95 @@ fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+fn index(
+    articles: &std::path::Path,
+    data: &std::path::Path,
+    rebuild: bool,
+    quiet: bool,
+) -> kbase::Result<ExitCode> {
+    let bar = progress_bar(quiet, "indexing");
+    let (_, report) =
+        kbase::index::open(articles, data, kbase::index::OpenOptions { rebuild }, &bar)?;
+    bar.finish_and_clear();
+    for p in &report.problems {
+        eprintln!("{p}");
+    }
+    eprintln!("{}", report.summary());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the index, up to date when possible: when another process is writing it, the
+/// last committed index answers and a note says so.
+fn open_engine(articles: &std::path::Path, data: &std::path::Path) -> kbase::Result<Engine> {
+    let index = match kbase::index::open(
+        articles,
+        data,
+        kbase::index::OpenOptions::default(),
+        &ProgressBar::hidden(),
+    ) {
+        Ok((index, report)) => {
+            for p in &report.problems {
+                eprintln!("{p}");
+            }
+            index
+        }
+        Err(kbase::Error::IndexBusy(path)) => {
+            eprintln!("kbase: note: {} is being updated by another process; searching the last committed index", path.display());
+            kbase::index::open_read_only(data)?
+        }
+        Err(e) => return Err(e),
+    };
+    Engine::new(index).map_err(|e| kbase::Error::Index(e.to_string()))
+}
+
+fn search(
+    q: &str,
+    articles: &std::path::Path,
+    data: &std::path::Path,
+    limit: usize,
+    json: bool,
+) -> kbase::Result<ExitCode> {
+    let engine = open_engine(articles, data)?;
+    let mut request = SearchRequest::new(q);
+    request.limit = limit;
+    request.facets = json;
+    let response = match engine.search(&request) {
+        Ok(r) => r,
+        Err(SearchError::BadRequest { param, message }) => {
+            eprintln!("kbase: error: {param}: {message}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(kbase::Error::Index(e.to_string())),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = (|| -> std::io::Result<()> {
+        if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&response).unwrap_or_default()
+            )?;
+        } else {
+            for hit in &response.hits {
+                writeln!(out, "{}  {}", hit.id, hit.title)?;
+                if let Some(fix) = &hit.fix {
+                    let first = fix.text.lines().next().unwrap_or("");
+                    writeln!(out, "    {}: {first}", fix.heading)?;
+                }
+            }
+            writeln!(
+                out,
+                "{} of {} results in {:.1} ms",
+                response.hits.len(),
+                response.total,
+                response.took_ms
+            )?;
+        }
+        out.flush()
+    })();
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(root: &std::path::Path, format: Format) -> kbase::Result<ExitCode> {

@@ -1,0 +1,256 @@
+//! One article → one index document, and the stored summary that search hits show.
+//!
+//! Everything a hit needs (title, products, date, events, the fix cut to ~300 characters)
+//! is precomputed here into a small JSON [`Summary`], so a search never re-reads article
+//! files. Event IDs and codes that the text names are indexed even when the front matter
+//! lacks them, through the same [`crate::extract`] functions the importer and the query
+//! parser use.
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Facet;
+use tantivy::TantivyDocument;
+
+use super::schema::Fields;
+use crate::article::{Article, SectionKind};
+use crate::extract;
+
+/// The longest fix text shown in a hit.
+pub const FIX_CHARS: usize = 300;
+
+/// What a search hit shows of an article, stored with its document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Article id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The first product's name.
+    pub product: Option<String>,
+    /// Publication date, `YYYY-MM-DD`.
+    pub published: Option<String>,
+    /// Events: the front matter's, then those found in the text.
+    pub events: Vec<EventSummary>,
+    /// The fix, when the article has one.
+    pub fix: Option<FixSummary>,
+}
+
+/// An event in a hit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventSummary {
+    /// Event ID.
+    pub id: u16,
+    /// Source, when known.
+    pub source: Option<String>,
+}
+
+/// The fix as a hit shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FixSummary {
+    /// Section kind (`resolution`, `workaround`, `summary`).
+    pub section: String,
+    /// Section heading as written.
+    pub heading: String,
+    /// The section's anchor.
+    pub anchor: String,
+    /// Its text, cut at a sentence or word boundary near [`FIX_CHARS`].
+    pub text: String,
+}
+
+/// A section's text kept for snippets.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SectionText {
+    /// Anchor.
+    pub anchor: String,
+    /// Plain text.
+    pub text: String,
+}
+
+/// Builds the index document of `article`, found at `path` (relative, `/`-separated).
+pub fn build(fields: &Fields, article: &Article, path: &str) -> TantivyDocument {
+    let f = &article.front;
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, article.id());
+    doc.add_text(fields.id_key, article.id().to_ascii_lowercase());
+    doc.add_text(fields.path, path);
+    doc.add_text(fields.title, article.title());
+
+    let mut all_text = String::with_capacity(4096);
+    let mut stored = Vec::with_capacity(article.sections.len());
+    for s in &article.sections {
+        let text = s.text();
+        let field = match s.kind {
+            SectionKind::Symptoms => fields.symptoms,
+            SectionKind::Resolution | SectionKind::Workaround | SectionKind::Summary => fields.fix,
+            _ => fields.body,
+        };
+        doc.add_text(field, format!("{}\n{text}", s.heading));
+        all_text.push_str(&text);
+        all_text.push('\n');
+        stored.push(SectionText {
+            anchor: s.anchor.clone(),
+            text,
+        });
+    }
+
+    for k in f
+        .keywords
+        .iter()
+        .chain(&f.platforms)
+        .chain(f.category.iter())
+    {
+        doc.add_text(fields.keywords, k);
+    }
+    for p in &f.products {
+        doc.add_text(fields.keywords, &p.name);
+        doc.add_text(fields.product, p.name.to_lowercase());
+        doc.add_facet(fields.facet, Facet::from_path(["product", p.name.as_str()]));
+    }
+    if let Some(c) = &f.category {
+        doc.add_text(fields.category, c.to_lowercase());
+        doc.add_facet(fields.facet, Facet::from_path(["category", c.as_str()]));
+    }
+    if let Some(d) = f.published.or(f.updated) {
+        doc.add_i64(fields.published, date_number(&d.to_string()));
+    }
+    for r in &f.see_also {
+        doc.add_text(fields.refs, r.to_ascii_lowercase());
+    }
+
+    // Events, in three tiers.
+    let title_ids = extract::title_event_ids(article.title());
+    let mut events: Vec<extract::EventMention> = f
+        .events
+        .iter()
+        .map(|e| extract::EventMention {
+            id: e.id.0,
+            source: e.source.clone(),
+            log: e.log.clone(),
+        })
+        .collect();
+    for e in extract::text_events(&all_text) {
+        extract::add_event(&mut events, e);
+    }
+    let mut any: Vec<u16> = Vec::new();
+    for id in &title_ids {
+        doc.add_text(fields.event_title, id.to_string());
+        any.push(*id);
+    }
+    for e in &f.events {
+        doc.add_text(fields.event_meta, e.id.to_string());
+    }
+    for e in &events {
+        if !any.contains(&e.id) {
+            any.push(e.id);
+        }
+        if let Some(source) = &e.source {
+            doc.add_text(fields.source, source.to_lowercase());
+            doc.add_text(
+                fields.source_event,
+                format!("{}:{}", source.to_lowercase(), e.id),
+            );
+        }
+    }
+    for id in &any {
+        doc.add_text(fields.event_any, id.to_string());
+    }
+
+    // Codes: named in the title or front matter, or anywhere.
+    let mut strong = extract::codes(article.title());
+    for c in &f.codes {
+        for n in extract::codes(c)
+            .into_iter()
+            .chain(extract::normalize_hex(c))
+        {
+            if !strong.contains(&n) {
+                strong.push(n);
+            }
+        }
+    }
+    for c in &strong {
+        doc.add_text(fields.code_strong, c.to_lowercase());
+        doc.add_text(fields.code_any, c.to_lowercase());
+    }
+    for c in extract::codes(&all_text) {
+        if !strong.contains(&c) {
+            doc.add_text(fields.code_any, c.to_lowercase());
+        }
+    }
+
+    let summary = Summary {
+        id: article.id().to_owned(),
+        title: article.title().to_owned(),
+        product: f.products.first().map(|p| p.name.clone()),
+        published: f.published.or(f.updated).map(|d| d.to_string()),
+        events: events
+            .iter()
+            .map(|e| EventSummary {
+                id: e.id,
+                source: e.source.clone(),
+            })
+            .collect(),
+        fix: article.fix().map(|s| FixSummary {
+            section: s.kind.to_string(),
+            heading: s.heading.clone(),
+            anchor: s.anchor.clone(),
+            text: excerpt(&s.text(), FIX_CHARS),
+        }),
+    };
+    doc.add_text(
+        fields.summary,
+        serde_json::to_string(&summary).unwrap_or_default(),
+    );
+    doc.add_text(
+        fields.sections,
+        serde_json::to_string(&stored).unwrap_or_default(),
+    );
+    doc
+}
+
+/// `YYYY-MM-DD` → `yyyymmdd` as a number, for range filters.
+pub fn date_number(date: &str) -> i64 {
+    date.replace('-', "").parse().unwrap_or(0)
+}
+
+/// The first `max` characters of `text` or less, cut after a sentence when one ends past
+/// the first third, else at a word boundary with an ellipsis; whitespace folded.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= max {
+        return folded;
+    }
+    let cut = folded
+        .char_indices()
+        .nth(max)
+        .map_or(folded.len(), |(i, _)| i);
+    let head = &folded[..cut];
+    let sentence_end = head
+        .match_indices(". ")
+        .chain(head.match_indices("! "))
+        .chain(head.match_indices("? "))
+        .map(|(i, _)| i + 1)
+        .filter(|&i| i >= cut / 3)
+        .max();
+    match sentence_end {
+        Some(end) => head[..end].to_owned(),
+        None => {
+            let end = head.rfind(' ').filter(|&i| i >= cut / 2).unwrap_or(cut);
+            format!("{}…", head[..end].trim_end_matches([',', ';', ':']))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_at_sentences_or_words() {
+        assert_eq!(excerpt("Short  text.", 300), "Short text.");
+        let long = "First sentence is here. Second sentence is rather longer than that. Third.";
+        assert_eq!(excerpt(long, 60), "First sentence is here.");
+        assert_eq!(
+            excerpt("aaaa bbbb cccc dddd eeee ffff", 17),
+            "aaaa bbbb cccc…"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The index schema: every field name and option in one place.
+//!
+//! Text fields use kbase's analyzer (words and their letter/digit parts, stemmed) and keep positions for phrases;
+//! identifiers (article ids, event IDs, sources, codes, products, categories) are exact
+//! `STRING` terms, lower-cased where matching ignores case. Event IDs are indexed in three
+//! tiers (named in the title, listed in the front matter, found in the text) so that the
+//! ranking of DESIGN §4 is a matter of weights. The stored part is small: the id, a JSON
+//! summary for hits, and the sections' text for snippets.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+
+/// Bumped whenever the schema or what goes into it changes: an index built with another
+/// version is rebuilt from the articles.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The analyzer of every text field (see [`super::analyzer`]).
+pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
+
+/// Handles of every field, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Article id as written (stored).
+    pub id: Field,
+    /// Article id lower-cased: the key for exact lookups and deletes.
+    pub id_key: Field,
+    /// File path relative to the articles folder, the key for incremental updates.
+    pub path: Field,
+    /// Title text.
+    pub title: Field,
+    /// Symptoms sections.
+    pub symptoms: Field,
+    /// Resolution, workaround and summary sections: the fix.
+    pub fix: Field,
+    /// Every other section.
+    pub body: Field,
+    /// Keywords and product names.
+    pub keywords: Field,
+    /// Event IDs named in the title.
+    pub event_title: Field,
+    /// Event IDs listed in the front matter.
+    pub event_meta: Field,
+    /// Event IDs found anywhere (front matter, title or text).
+    pub event_any: Field,
+    /// `source:id` pairs, lower-cased (`msexchangeis:1000`).
+    pub source_event: Field,
+    /// Event sources, lower-cased.
+    pub source: Field,
+    /// Codes named in the title or front matter.
+    pub code_strong: Field,
+    /// Codes found anywhere.
+    pub code_any: Field,
+    /// Product names, lower-cased, for filters.
+    pub product: Field,
+    /// Category, lower-cased, for filters.
+    pub category: Field,
+    /// Publication date as `yyyymmdd`, for ranges.
+    pub published: Field,
+    /// Product and category facets (`/product/…`, `/category/…`).
+    pub facet: Field,
+    /// Ids this article references, lower-cased.
+    pub refs: Field,
+    /// JSON summary for hits (stored only).
+    pub summary: Field,
+    /// Sections' anchors and plain text, JSON (stored only), for snippets.
+    pub sections: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STORED),
+        id_key: b.add_text_field("id_key", STRING),
+        path: b.add_text_field("path", STRING),
+        title: b.add_text_field("title", text.clone()),
+        symptoms: b.add_text_field("symptoms", text.clone()),
+        fix: b.add_text_field("fix", text.clone()),
+        body: b.add_text_field("body", text),
+        keywords: b.add_text_field("keywords", words),
+        event_title: b.add_text_field("event_title", STRING),
+        event_meta: b.add_text_field("event_meta", STRING),
+        event_any: b.add_text_field("event_any", STRING),
+        source_event: b.add_text_field("source_event", STRING),
+        source: b.add_text_field("source", STRING),
+        code_strong: b.add_text_field("code_strong", STRING),
+        code_any: b.add_text_field("code_any", STRING),
+        product: b.add_text_field("product", STRING),
+        category: b.add_text_field("category", STRING),
+        published: b.add_i64_field("published", INDEXED | FAST),
+        facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),
+        refs: b.add_text_field("refs", STRING),
+        summary: b.add_text_field("summary", STORED),
+        sections: b.add_text_field("sections", STORED),
+    };
+    (b.build(), fields)
+}

@@ -1,0 +1,464 @@
+//! Search: query understanding, ranking, snippets, the fix, facets.
+//!
+//! [`Engine`] bundles the process's one index reader with what queries need (the field
+//! handles, the analyzer, the event sources the index knows). Each [`Engine::search`]
+//! takes a fresh searcher, so searches never block each other or a reload. The response
+//! types serialise to the v1 API's JSON (DESIGN §5) and are what `kbase search --json`
+//! prints. Nothing here knows HTTP: bad requests are [`SearchError::BadRequest`] naming
+//! the parameter.
+
+pub mod plan;
+pub mod query;
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::article::Date;
+use crate::index::document::{date_number, excerpt, SectionText, Summary};
+use crate::index::SearchIndex;
+pub use plan::Filters;
+pub use query::ParsedQuery;
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 1000;
+/// Most hits per page.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest page start.
+pub const MAX_OFFSET: usize = 10_000;
+/// Length of a snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
+
+/// A search as the API and the command line ask for it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query text.
+    pub q: String,
+    /// Hits per page (1..=100).
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Product filter (exact name, any case).
+    pub product: Option<String>,
+    /// Category filter (any case).
+    pub category: Option<String>,
+    /// Earliest publication date, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Latest publication date, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Whether to count facets.
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    /// A request for `q` with the defaults: 10 hits, facets on.
+    pub fn new(q: impl Into<String>) -> Self {
+        SearchRequest {
+            q: q.into(),
+            limit: 10,
+            offset: 0,
+            product: None,
+            category: None,
+            from: None,
+            to: None,
+            facets: true,
+        }
+    }
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The caller's request is wrong: names the parameter.
+    #[error("{param}: {message}")]
+    BadRequest {
+        /// The parameter at fault.
+        param: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The index failed.
+    #[error("search failed: {0}")]
+    Internal(String),
+}
+
+/// What the engine understood of the query.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Interpreted {
+    /// Event IDs.
+    pub event_ids: Vec<u16>,
+    /// Event sources recognised.
+    pub sources: Vec<String>,
+    /// Article ids.
+    pub article_ids: Vec<String>,
+    /// Error and STOP codes, normalised.
+    pub codes: Vec<String>,
+    /// The remaining words, phrases and fields.
+    pub terms: Vec<query::Clause>,
+}
+
+/// One event of a hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HitEvent {
+    /// Event ID.
+    pub id: u16,
+    /// Source, when known.
+    pub source: Option<String>,
+}
+
+/// The fix shown inline in a hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Fix {
+    /// Section kind: `resolution`, `workaround` or `summary`.
+    pub section: String,
+    /// The section's heading.
+    pub heading: String,
+    /// Its text, up to about 300 characters.
+    pub text: String,
+    /// Permalink to the section.
+    pub url: String,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Article id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Permalink.
+    pub url: String,
+    /// First product.
+    pub product: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// Events the article is about.
+    pub events: Vec<HitEvent>,
+    /// Relevance score.
+    pub score: f32,
+    /// HTML-escaped text around the matches, matches in `<mark>`.
+    pub snippet: String,
+    /// The fix.
+    pub fix: Option<Fix>,
+}
+
+/// A facet value and how many matching articles have it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// Matching articles with it.
+    pub count: u64,
+}
+
+/// Facet counts over all matching articles.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Facets {
+    /// By product, most frequent first.
+    pub product: Vec<FacetCount>,
+    /// By category, most frequent first.
+    pub category: Vec<FacetCount>,
+}
+
+/// The answer to a search: the v1 API's JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// What was understood.
+    pub interpreted: Interpreted,
+    /// Matching articles in all.
+    pub total: usize,
+    /// Time taken, milliseconds.
+    pub took_ms: f64,
+    /// This page of results.
+    pub hits: Vec<Hit>,
+    /// Facet counts (empty when not asked for).
+    pub facets: Facets,
+}
+
+/// The search engine over one open index.
+pub struct Engine {
+    index: SearchIndex,
+    analyzer: TextAnalyzer,
+    sources: HashSet<String>,
+}
+
+impl Engine {
+    /// Wraps an open index: learns its analyzer and the event sources it knows.
+    pub fn new(index: SearchIndex) -> Result<Engine, SearchError> {
+        let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
+        let analyzer = index
+            .index
+            .tokenizer_for_field(index.fields.title)
+            .map_err(internal)?;
+        let mut sources = HashSet::new();
+        let searcher = index.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(index.fields.source)
+                .map_err(internal)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(|e| SearchError::Internal(e.to_string()))?;
+            while stream.advance() {
+                if let Ok(s) = std::str::from_utf8(stream.key()) {
+                    sources.insert(s.to_owned());
+                }
+            }
+        }
+        Ok(Engine {
+            index,
+            analyzer,
+            sources,
+        })
+    }
+
+    /// The index underneath.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Number of articles searchable.
+    pub fn num_docs(&self) -> u64 {
+        self.index.reader.searcher().num_docs()
+    }
+
+    /// Parses a query the way [`Engine::search`] does.
+    pub fn parse(&self, q: &str) -> ParsedQuery {
+        query::parse(q, &|s| self.sources.contains(s))
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let started = Instant::now();
+        let filters = validate(req)?;
+        let parsed = self.parse(&req.q);
+        let interpreted = Interpreted {
+            event_ids: parsed.event_ids.clone(),
+            sources: parsed.sources.clone(),
+            article_ids: parsed.article_ids.clone(),
+            codes: parsed.codes.clone(),
+            terms: parsed.clauses.clone(),
+        };
+        let mut response = SearchResponse {
+            query: req.q.clone(),
+            interpreted,
+            total: 0,
+            took_ms: 0.0,
+            hits: Vec::new(),
+            facets: Facets::default(),
+        };
+        let unfiltered = filters.product.is_none()
+            && filters.category.is_none()
+            && filters.from.is_none()
+            && filters.to.is_none();
+        if parsed.is_empty() && unfiltered {
+            response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return Ok(response);
+        }
+        let mut analyzer = self.analyzer.clone();
+        let plan = plan::build(&parsed, &self.index.fields, &mut analyzer, &filters);
+        let searcher = self.index.reader.searcher();
+        let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
+        let want = req.offset + req.limit;
+
+        let (mut top, total, facet_counts) = if req.facets {
+            let mut facets = FacetCollector::for_field("facet");
+            facets.add_facet("/product");
+            facets.add_facet("/category");
+            let (top, total, counts) = searcher
+                .search(
+                    &plan.strict,
+                    &(TopDocs::with_limit(want).order_by_score(), Count, facets),
+                )
+                .map_err(internal)?;
+            (top, total, Some(counts))
+        } else {
+            let (top, total) = searcher
+                .search(
+                    &plan.strict,
+                    &(TopDocs::with_limit(want).order_by_score(), Count),
+                )
+                .map_err(internal)?;
+            (top, total, None)
+        };
+        response.total = total;
+        if let Some(counts) = facet_counts {
+            response.facets = Facets {
+                product: facet_list(&counts, "/product"),
+                category: facet_list(&counts, "/category"),
+            };
+        }
+        // Too few results match every word: the best partial matches follow.
+        if total < want {
+            if let Some(loose) = &plan.loose {
+                let (more, loose_total) = searcher
+                    .search(
+                        loose.as_ref(),
+                        &(TopDocs::with_limit(want + total).order_by_score(), Count),
+                    )
+                    .map_err(internal)?;
+                let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
+                top.extend(
+                    more.into_iter()
+                        .filter(|(_, a)| !seen.contains(a))
+                        .take(want - top.len().min(want)),
+                );
+                response.total = response.total.max(loose_total);
+            }
+        }
+        let generator = SnippetGenerator::new(
+            plan.highlight.clone(),
+            analyzer,
+            self.index.fields.body,
+            SNIPPET_CHARS,
+        );
+        for (score, address) in top.into_iter().skip(req.offset).take(req.limit) {
+            response
+                .hits
+                .push(self.hit(&searcher, address, score, &generator)?);
+        }
+        response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(response)
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        score: f32,
+        generator: &SnippetGenerator,
+    ) -> Result<Hit, SearchError> {
+        let doc: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|e| SearchError::Internal(e.to_string()))?;
+        let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+        let summary: Summary = serde_json::from_str(stored(self.index.fields.summary))
+            .map_err(|e| SearchError::Internal(format!("stored summary: {e}")))?;
+        let sections: Vec<SectionText> =
+            serde_json::from_str(stored(self.index.fields.sections)).unwrap_or_default();
+        let url = format!("/kb/{}", summary.id);
+        Ok(Hit {
+            snippet: snippet(generator, &sections),
+            fix: summary.fix.map(|f| Fix {
+                url: format!("{url}#{}", f.anchor),
+                section: f.section,
+                heading: f.heading,
+                text: f.text,
+            }),
+            events: summary
+                .events
+                .into_iter()
+                .map(|e| HitEvent {
+                    id: e.id,
+                    source: e.source,
+                })
+                .collect(),
+            id: summary.id,
+            title: summary.title,
+            url,
+            product: summary.product,
+            published: summary.published,
+            score,
+        })
+    }
+}
+
+/// The snippet from the section with the most matches; the start of the article when
+/// nothing matches (an id or event search).
+fn snippet(generator: &SnippetGenerator, sections: &[SectionText]) -> String {
+    let best = sections
+        .iter()
+        .map(|s| generator.snippet(&s.text))
+        .enumerate()
+        .max_by_key(|(i, s)| (s.highlighted().len(), std::cmp::Reverse(*i)));
+    match best {
+        Some((_, mut s)) if !s.is_empty() => {
+            s.set_snippet_prefix_postfix("<mark>", "</mark>");
+            s.to_html()
+        }
+        _ => {
+            let start = sections
+                .first()
+                .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS));
+            escape_html(&start)
+        }
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn facet_list(counts: &tantivy::collector::FacetCounts, root: &str) -> Vec<FacetCount> {
+    counts
+        .top_k(root, 10)
+        .into_iter()
+        .map(|(facet, count)| FacetCount {
+            value: facet
+                .to_path()
+                .last()
+                .map_or_else(String::new, |s| (*s).to_owned()),
+            count,
+        })
+        .collect()
+}
+
+/// Checks the request's limits and parses its filters.
+fn validate(req: &SearchRequest) -> Result<Filters, SearchError> {
+    let bad = |param: &'static str, message: String| SearchError::BadRequest { param, message };
+    let chars = req.q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(bad(
+            "q",
+            format!("the query is {chars} characters; the limit is {MAX_QUERY_CHARS}"),
+        ));
+    }
+    if req.limit == 0 || req.limit > MAX_LIMIT {
+        return Err(bad("limit", format!("must be from 1 to {MAX_LIMIT}")));
+    }
+    if req.offset > MAX_OFFSET {
+        return Err(bad("offset", format!("must be at most {MAX_OFFSET}")));
+    }
+    let date = |param: &'static str, v: &Option<String>| -> Result<Option<i64>, SearchError> {
+        v.as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Date::parse(s)
+                    .map(|d| date_number(&d.to_string()))
+                    .map_err(|m| bad(param, m))
+            })
+            .transpose()
+    };
+    let lower = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase)
+    };
+    Ok(Filters {
+        product: lower(&req.product),
+        category: lower(&req.category),
+        from: date("from", &req.from)?,
+        to: date("to", &req.to)?,
+    })
+}

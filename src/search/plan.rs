@@ -1,0 +1,376 @@
+//! From a [`ParsedQuery`] to tantivy queries: the ranking of DESIGN §4 as weights.
+//!
+//! Structured matches score constants far apart, so their order is strict: an exact
+//! article id, then source + event ID, then the event ID named in the title, listed in
+//! the front matter, found in the text (codes likewise); within a tier, BM25 over the
+//! words orders the results (title above symptoms above the fix above the rest). Two
+//! plans come out: a *strict* one where every word must match, and a *loose* one, used
+//! when the strict one finds too little, where any word may match and long words
+//! tolerate typos.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+use super::query::{FieldName, Item, ParsedQuery};
+use crate::index::Fields;
+
+const ID: f32 = 1_000_000.0;
+const SOURCE_EVENT: f32 = 100_000.0;
+const STRONG: f32 = 40_000.0;
+const META: f32 = 20_000.0;
+const WEAK: f32 = 10_000.0;
+/// Weight of an exact phrase of the whole query, for pasted messages and titles.
+const WHOLE_PHRASE: f32 = 3.0;
+
+/// Restrictions that do not rank.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Product name, lower-cased, exact.
+    pub product: Option<String>,
+    /// Category, lower-cased, exact.
+    pub category: Option<String>,
+    /// Earliest publication date, `yyyymmdd`.
+    pub from: Option<i64>,
+    /// Latest publication date, `yyyymmdd`.
+    pub to: Option<i64>,
+}
+
+/// The queries to run and the terms to highlight.
+pub struct Plan {
+    /// Every word must match (structured matches stand on their own).
+    pub strict: Box<dyn Query>,
+    /// Any word may match, with typo tolerance; `None` when it could not add anything.
+    pub loose: Option<Box<dyn Query>>,
+    /// Analysed terms to mark in snippets, with weights.
+    pub highlight: BTreeMap<String, f32>,
+}
+
+fn text_fields(f: &Fields) -> [(Field, f32); 5] {
+    [
+        (f.title, 3.0),
+        (f.symptoms, 1.6),
+        (f.fix, 1.3),
+        (f.body, 1.0),
+        (f.keywords, 1.2),
+    ]
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn constant(field: Field, text: &str, score: f32) -> (Occur, Box<dyn Query>) {
+    (
+        Occur::Should,
+        Box::new(ConstScoreQuery::new(term_query(field, text), score)),
+    )
+}
+
+/// The analysed words of `text`: the first token at each position, so the letter and
+/// digit parts the analyzer adds for documents are not required of queries.
+fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut last = usize::MAX;
+    analyzer.token_stream(text).process(&mut |t| {
+        if t.position != last {
+            out.push(t.text.clone());
+            last = t.position;
+        }
+    });
+    out
+}
+
+/// One analysed token in any text field, boosted per field; with `fuzzy`, long
+/// alphabetic tokens also match at edit distance 1 (2 from 9 letters), weighted less.
+fn token_query(f: &Fields, token: &str, fuzzy: bool) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = text_fields(f)
+        .iter()
+        .map(|&(field, boost)| {
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(term_query(field, token), boost)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    let letters = token.chars().count();
+    if fuzzy && letters >= 5 && token.chars().all(char::is_alphabetic) {
+        let distance = if letters >= 9 { 2 } else { 1 };
+        for (field, boost) in [
+            (f.title, 1.0),
+            (f.symptoms, 0.6),
+            (f.fix, 0.5),
+            (f.body, 0.4),
+        ] {
+            let q = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
+            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+        }
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+/// Tokens in sequence in one of `fields`; a single token is a plain term query.
+fn phrase_query(fields: &[(Field, f32)], tokens: &[String]) -> Box<dyn Query> {
+    let should: Vec<(Occur, Box<dyn Query>)> = fields
+        .iter()
+        .map(|&(field, boost)| {
+            let q: Box<dyn Query> = if tokens.len() == 1 {
+                term_query(field, &tokens[0])
+            } else {
+                let terms = tokens
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect();
+                Box::new(PhraseQuery::new(terms))
+            };
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Box::new(BooleanQuery::new(should))
+}
+
+/// The query of one item, or `None` when it analyses to nothing.
+fn item_query(
+    f: &Fields,
+    analyzer: &mut TextAnalyzer,
+    item: &Item,
+    fuzzy: bool,
+) -> Option<Box<dyn Query>> {
+    let positional: Vec<(Field, f32)> = text_fields(f)
+        .into_iter()
+        .filter(|(field, _)| *field != f.keywords)
+        .collect();
+    match item {
+        Item::Word(w) => {
+            let tokens = analyse(analyzer, w);
+            match tokens.len() {
+                0 => None,
+                1 => Some(token_query(f, &tokens[0], fuzzy)),
+                _ => Some(Box::new(BooleanQuery::new(
+                    tokens
+                        .iter()
+                        .map(|t| (Occur::Must, token_query(f, t, false)))
+                        .collect(),
+                ))),
+            }
+        }
+        Item::Phrase(p) => {
+            let tokens = analyse(analyzer, p);
+            (!tokens.is_empty()).then(|| phrase_query(&positional, &tokens))
+        }
+        Item::Field(FieldName::Title, v) => {
+            let tokens = analyse(analyzer, v);
+            (!tokens.is_empty()).then(|| phrase_query(&[(f.title, 1.0)], &tokens))
+        }
+        Item::Field(FieldName::Product, v) => {
+            let tokens = analyse(analyzer, v);
+            let mut should = vec![(Occur::Should, term_query(f.product, &v.to_lowercase()))];
+            if !tokens.is_empty() {
+                should.push((Occur::Should, phrase_query(&[(f.keywords, 1.0)], &tokens)));
+            }
+            Some(Box::new(BooleanQuery::new(should)))
+        }
+        Item::Field(FieldName::Source, v) => Some(Box::new(ConstScoreQuery::new(
+            term_query(f.source, v),
+            META,
+        ))),
+    }
+}
+
+/// Builds the plan for `parsed` under `filters`.
+pub fn build(
+    parsed: &ParsedQuery,
+    f: &Fields,
+    analyzer: &mut TextAnalyzer,
+    filters: &Filters,
+) -> Plan {
+    let mut structured: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut highlight: BTreeMap<String, f32> = BTreeMap::new();
+    for id in &parsed.article_ids {
+        structured.push(constant(f.id_key, &id.to_ascii_lowercase(), ID));
+        highlight.insert(id.to_ascii_lowercase(), 1.0);
+    }
+    for (source, id) in &parsed.source_events {
+        structured.push(constant(
+            f.source_event,
+            &format!("{source}:{id}"),
+            SOURCE_EVENT,
+        ));
+    }
+    for id in &parsed.event_ids {
+        let id = id.to_string();
+        structured.push(constant(f.event_title, &id, STRONG));
+        structured.push(constant(f.event_meta, &id, META));
+        structured.push(constant(f.event_any, &id, WEAK));
+        highlight.insert(id, 1.0);
+    }
+    for code in &parsed.codes {
+        let lower = code.to_ascii_lowercase();
+        structured.push(constant(f.code_strong, &lower, STRONG));
+        structured.push(constant(f.code_any, &lower, WEAK));
+        highlight.insert(lower.trim_start_matches("0x").to_owned(), 1.0);
+        highlight.insert(lower, 1.0);
+    }
+    for source in &parsed.sources {
+        highlight.insert(source.clone(), 0.5);
+        if !source.contains(' ') {
+            structured.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(term_query(f.source, source), 1.0)),
+            ));
+        }
+    }
+
+    let mut required: Vec<Box<dyn Query>> = Vec::new();
+    let mut optional: Vec<Box<dyn Query>> = Vec::new();
+    let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut plain_words: Vec<String> = Vec::new();
+    let mut only_plain_words = true;
+    for clause in &parsed.clauses {
+        if clause.negated {
+            for item in &clause.any_of {
+                if let Some(q) = item_query(f, analyzer, item, false) {
+                    excluded.push((Occur::MustNot, q));
+                }
+            }
+            continue;
+        }
+        let strict: Vec<Box<dyn Query>> = clause
+            .any_of
+            .iter()
+            .filter_map(|i| item_query(f, analyzer, i, false))
+            .collect();
+        let loose: Vec<Box<dyn Query>> = clause
+            .any_of
+            .iter()
+            .filter_map(|i| item_query(f, analyzer, i, true))
+            .collect();
+        for item in &clause.any_of {
+            let text = match item {
+                Item::Word(w) | Item::Phrase(w) | Item::Field(_, w) => w,
+            };
+            for t in analyse(analyzer, text) {
+                highlight.entry(t).or_insert(0.5);
+            }
+        }
+        match (clause.any_of.as_slice(), strict.len()) {
+            ([Item::Word(w)], 1) => plain_words.push(w.clone()),
+            _ => only_plain_words = false,
+        }
+        if !strict.is_empty() {
+            required.push(any_of(strict));
+            optional.push(any_of(loose));
+        }
+    }
+
+    let mut whole_phrase: Option<Box<dyn Query>> = None;
+    if only_plain_words && plain_words.len() >= 3 {
+        let tokens = analyse(analyzer, &plain_words.join(" "));
+        if (3..=40).contains(&tokens.len()) {
+            let fields = [
+                (f.title, 4.0 * WHOLE_PHRASE),
+                (f.symptoms, 2.0 * WHOLE_PHRASE),
+                (f.fix, WHOLE_PHRASE),
+                (f.body, WHOLE_PHRASE),
+            ];
+            whole_phrase = Some(phrase_query(&fields, &tokens));
+        }
+    }
+    let words_strict = words_query(&required, Occur::Must, &whole_phrase);
+    let strict = combine(&structured, words_strict, &excluded, filters, f);
+    let loose = (required.len() > 1 || optional.len() == 1).then(|| {
+        let words = words_query(&optional, Occur::Should, &whole_phrase);
+        combine(&structured, words, &excluded, filters, f)
+    });
+    Plan {
+        strict,
+        loose,
+        highlight,
+    }
+}
+
+fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        return queries.remove(0);
+    }
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+fn words_query(
+    items: &[Box<dyn Query>],
+    occur: Occur,
+    phrase: &Option<Box<dyn Query>>,
+) -> Option<Box<dyn Query>> {
+    if items.is_empty() {
+        return None;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        items.iter().map(|q| (occur, q.box_clone())).collect();
+    if let Some(p) = phrase {
+        clauses.push((Occur::Should, p.box_clone()));
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Structured matches OR the words, minus exclusions, within the filters.
+fn combine(
+    structured: &[(Occur, Box<dyn Query>)],
+    words: Option<Box<dyn Query>>,
+    excluded: &[(Occur, Box<dyn Query>)],
+    filters: &Filters,
+    f: &Fields,
+) -> Box<dyn Query> {
+    let mut positive: Vec<(Occur, Box<dyn Query>)> = structured
+        .iter()
+        .map(|(o, q)| (*o, q.box_clone()))
+        .collect();
+    if let Some(w) = words {
+        positive.push((Occur::Should, w));
+    }
+    let positive: Box<dyn Query> = if positive.is_empty() {
+        Box::new(AllQuery)
+    } else {
+        Box::new(BooleanQuery::new(positive))
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, positive)];
+    clauses.extend(excluded.iter().map(|(o, q)| (*o, q.box_clone())));
+    let filter = |q: Box<dyn Query>| {
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+        )
+    };
+    if let Some(p) = &filters.product {
+        clauses.push(filter(term_query(f.product, p)));
+    }
+    if let Some(c) = &filters.category {
+        clauses.push(filter(term_query(f.category, c)));
+    }
+    if filters.from.is_some() || filters.to.is_some() {
+        let bound = |d: Option<i64>| {
+            d.map_or(Bound::Unbounded, |d| {
+                Bound::Included(Term::from_field_i64(f.published, d))
+            })
+        };
+        clauses.push(filter(Box::new(RangeQuery::new(
+            bound(filters.from),
+            bound(filters.to),
+        ))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
