@@ -24,14 +24,18 @@ pub fn analyzer() -> TextAnalyzer {
 }
 
 /// Splits on anything not alphanumeric; adds the letter and digit parts of mixed runs.
+///
+/// Token buffers are reused from one text to the next, so indexing allocates only
+/// while the buffer grows.
 #[derive(Clone, Default)]
 pub struct PartsTokenizer {
     tokens: Vec<Token>,
+    len: usize,
 }
 
 /// The tokens of one text.
 pub struct PartsStream<'a> {
-    tokens: &'a mut Vec<Token>,
+    tokens: &'a mut [Token],
     next: usize,
 }
 
@@ -39,7 +43,7 @@ impl Tokenizer for PartsTokenizer {
     type TokenStream<'a> = PartsStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> PartsStream<'a> {
-        self.tokens.clear();
+        self.len = 0;
         let mut position = 0;
         let mut start: Option<usize> = None;
         let bytes_end = text.len();
@@ -47,7 +51,7 @@ impl Tokenizer for PartsTokenizer {
             match (c.is_alphanumeric(), start) {
                 (true, None) => start = Some(i),
                 (false, Some(s)) => {
-                    push_run(&mut self.tokens, text, s, i, position);
+                    self.push_run(text, s, i, position);
                     position += 1;
                     start = None;
                 }
@@ -55,45 +59,49 @@ impl Tokenizer for PartsTokenizer {
             }
         }
         PartsStream {
-            tokens: &mut self.tokens,
+            tokens: &mut self.tokens[..self.len],
             next: 0,
         }
     }
 }
 
-fn token(text: &str, from: usize, to: usize, position: usize) -> Token {
-    Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text: text[from..to].to_owned(),
-        position_length: 1,
+impl PartsTokenizer {
+    /// Appends a token, reusing a buffer slot when there is one.
+    fn push(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        if self.len == self.tokens.len() {
+            self.tokens.push(Token::default());
+        }
+        let t = &mut self.tokens[self.len];
+        t.offset_from = from;
+        t.offset_to = to;
+        t.position = position;
+        t.position_length = 1;
+        t.text.clear();
+        t.text.push_str(&text[from..to]);
+        self.len += 1;
     }
-}
 
-/// The run `text[from..to]`, then its parts when it mixes letters and digits.
-fn push_run(tokens: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
-    tokens.push(token(text, from, to, position));
-    let run = &text[from..to];
-    let has_digit = run.chars().any(|c| c.is_ascii_digit());
-    let has_letter = run.chars().any(|c| !c.is_ascii_digit());
-    if !(has_digit && has_letter) {
-        return;
-    }
-    let mut part_start = from;
-    let mut digits = None;
-    for (i, c) in run.char_indices() {
-        let d = c.is_ascii_digit();
-        match digits {
-            Some(prev) if prev != d => {
-                tokens.push(token(text, part_start, from + i, position));
+    /// The run `text[from..to]`, then its parts when it mixes letters and digits.
+    fn push_run(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        self.push(text, from, to, position);
+        let run = &text[from..to];
+        let has_digit = run.chars().any(|c| c.is_ascii_digit());
+        let has_letter = run.chars().any(|c| !c.is_ascii_digit());
+        if !(has_digit && has_letter) {
+            return;
+        }
+        let mut part_start = from;
+        let mut digits = None;
+        for (i, c) in run.char_indices() {
+            let d = c.is_ascii_digit();
+            if digits.is_some_and(|prev| prev != d) {
+                self.push(text, part_start, from + i, position);
                 part_start = from + i;
             }
-            _ => {}
+            digits = Some(d);
         }
-        digits = Some(d);
+        self.push(text, part_start, to, position);
     }
-    tokens.push(token(text, part_start, to, position));
 }
 
 impl TokenStream for PartsStream<'_> {

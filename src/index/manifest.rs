@@ -1,11 +1,16 @@
 //! What the index holds, per article file: the manifest stored in each commit.
 //!
-//! The manifest travels inside the tantivy commit (its payload), so the index and the
-//! record of which file versions it holds can never disagree: a `kill -9` leaves either
-//! the old commit with the old manifest or the new commit with the new one. Keys are
-//! short because the manifest of 50,000 articles is read at every start.
+//! Each commit names its manifest: the manifest is written to `manifest-<opstamp>.json`
+//! beside the index *before* the commit, and the commit's payload is that file name, so
+//! the index and the record of which file versions it holds can never disagree. A
+//! `kill -9` leaves either the old commit naming the old manifest or the new commit
+//! naming the new one (a manifest written for a commit that never happened is just an
+//! unused file, removed later). Keys are short because the manifest of 50,000 articles
+//! is read at every start.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,13 +48,40 @@ pub struct Entry {
 }
 
 impl Manifest {
-    /// Serialises for a commit payload.
-    pub fn to_payload(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The file name of the manifest of the commit with `opstamp`.
+    pub fn file_name(opstamp: u64) -> String {
+        format!("manifest-{opstamp}.json")
     }
 
-    /// Reads a commit payload; `None` when it is missing or not a manifest.
-    pub fn from_payload(payload: Option<&str>) -> Option<Manifest> {
-        serde_json::from_str(payload?).ok()
+    /// Writes the manifest for the commit with `opstamp` into `dir`, durably; returns the
+    /// file name to put in the commit's payload.
+    pub fn write(&self, dir: &Path, opstamp: u64) -> std::io::Result<String> {
+        let name = Self::file_name(opstamp);
+        let mut f = std::fs::File::create(dir.join(&name))?;
+        f.write_all(&serde_json::to_vec(self).unwrap_or_default())?;
+        f.sync_all()?;
+        Ok(name)
+    }
+
+    /// Reads the manifest a commit payload names; `None` when it is missing or unreadable.
+    pub fn read(dir: &Path, payload: Option<&str>) -> Option<Manifest> {
+        let name = payload?;
+        if !name.starts_with("manifest-") || name.contains(['/', '\\']) {
+            return None;
+        }
+        serde_json::from_slice(&std::fs::read(dir.join(name)).ok()?).ok()
+    }
+
+    /// Removes the manifests of other commits from `dir`.
+    pub fn remove_others(dir: &Path, keep: &str) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("manifest-") && name != keep {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ pub mod document;
 pub mod manifest;
 pub mod schema;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -182,8 +182,8 @@ fn open_current(base: &Path) -> std::result::Result<(SearchIndex, Manifest), Str
     let metas = index
         .load_metas()
         .map_err(|e| format!("the index metadata cannot be read: {e}"))?;
-    let manifest =
-        Manifest::from_payload(metas.payload.as_deref()).ok_or("the index has no manifest")?;
+    let manifest = Manifest::read(&dir, metas.payload.as_deref())
+        .ok_or("the index has no readable manifest")?;
     if manifest.schema_version != SCHEMA_VERSION {
         return Err(format!(
             "schema version {} differs from {SCHEMA_VERSION}",
@@ -310,6 +310,25 @@ fn update(
         })
         .collect();
 
+    let mut writer: IndexWriter = index.index.writer(WRITER_MEMORY).map_err(|e| match e {
+        tantivy::TantivyError::LockFailure(..) => Error::IndexBusy(index.dir.clone()),
+        e => tantivy_error(e),
+    })?;
+    if old.files.is_empty() {
+        let files = build_fresh(index, &mut writer, root, &seen, progress, &mut report)?;
+        return finish(
+            index,
+            writer,
+            root,
+            Manifest {
+                schema_version: SCHEMA_VERSION,
+                files,
+            },
+            &old,
+            report,
+        );
+    }
+
     // Phase 1: read what changed on disk, hash it, learn its id.
     let changed: Vec<&Seen> = seen
         .iter()
@@ -331,7 +350,7 @@ fn update(
 
     // The next manifest: unchanged entries as they were, changed ones from what was read.
     let mut next: BTreeMap<String, Entry> = BTreeMap::new();
-    let mut content_changed: Vec<String> = Vec::new();
+    let mut content_changed: HashSet<String> = HashSet::new();
     for s in &seen {
         if let Some(e) = old.files.get(&s.rel) {
             next.insert(s.rel.clone(), e.clone());
@@ -351,7 +370,7 @@ fn update(
                 e.id = id;
                 e.errors.clear();
                 if !same {
-                    content_changed.push(s.rel.clone());
+                    content_changed.insert(s.rel.clone());
                 }
             }
             // The last good version (if any) stays in the index.
@@ -380,10 +399,6 @@ fn update(
         want_active.insert(rel.clone(), wins);
     }
 
-    let mut writer: IndexWriter = index.index.writer(WRITER_MEMORY).map_err(|e| match e {
-        tantivy::TantivyError::LockFailure(..) => Error::IndexBusy(index.dir.clone()),
-        e => tantivy_error(e),
-    })?;
     let path_term = |rel: &str| Term::from_field_text(index.fields.path, rel);
     // Removed files.
     for (rel, e) in &old.files {
@@ -452,7 +467,24 @@ fn update(
             }
         }
     }
-    for (rel, e) in &next {
+    let manifest = Manifest {
+        schema_version: SCHEMA_VERSION,
+        files: next,
+    };
+    finish(index, writer, root, manifest, &old, report)
+}
+
+/// Reports the files with errors, commits the changes with the new manifest, and makes
+/// them visible to the reader.
+fn finish(
+    index: &mut SearchIndex,
+    mut writer: IndexWriter,
+    root: &Path,
+    manifest: Manifest,
+    old: &Manifest,
+    mut report: UpdateReport,
+) -> Result<UpdateReport> {
+    for (rel, e) in &manifest.files {
         for err in &e.errors {
             let kept = if e.active {
                 " (the last good version stays in the index)"
@@ -464,18 +496,135 @@ fn update(
                 .push(format!("{}:{err}{kept}", root.join(rel).display()));
         }
     }
-    let manifest = Manifest {
-        schema_version: SCHEMA_VERSION,
-        files: next,
-    };
-    if manifest != old || report.added + report.changed + report.removed > 0 {
+    if manifest != *old || report.added + report.changed + report.removed > 0 {
         let mut prepared = writer.prepare_commit().map_err(tantivy_error)?;
-        prepared.set_payload(&manifest.to_payload());
+        let name = manifest
+            .write(&index.dir, prepared.opstamp())
+            .map_err(|e| Error::io(&index.dir, e))?;
+        prepared.set_payload(&name);
         prepared.commit().map_err(tantivy_error)?;
+        Manifest::remove_others(&index.dir, &name);
         writer.wait_merging_threads().map_err(tantivy_error)?;
         index.reader.reload().map_err(tantivy_error)?;
     }
     Ok(report)
+}
+
+/// A first build: every file is new, so each is read and parsed once, in path order,
+/// and the first file of each id wins as it comes.
+fn build_fresh(
+    index: &SearchIndex,
+    writer: &mut IndexWriter,
+    root: &Path,
+    seen: &[Seen],
+    progress: &ProgressBar,
+    report: &mut UpdateReport,
+) -> Result<BTreeMap<String, Entry>> {
+    let mut files = BTreeMap::new();
+    let mut owner: HashMap<String, String> = HashMap::new();
+    progress.set_length(seen.len() as u64);
+    for batch in seen.chunks(BATCH) {
+        let built: Vec<(Read, Option<tantivy::TantivyDocument>)> = batch
+            .par_iter()
+            .map(|s| {
+                let r = read_and_build(index, s);
+                progress.inc(1);
+                r
+            })
+            .collect();
+        for (s, (read, doc)) in batch.iter().zip(built) {
+            let mut e = Entry {
+                len: s.len,
+                mtime_ns: s.mtime_ns,
+                hash: read.hash,
+                id: read.id.unwrap_or_default(),
+                active: false,
+                errors: read.errors,
+            };
+            if let Some(doc) = doc {
+                match owner.get(&e.id) {
+                    Some(first) => report.problems.push(format!(
+                        "{}:1:1: error: duplicate id `{}`: `{}` has it too; this file is skipped",
+                        root.join(&s.rel).display(),
+                        e.id,
+                        root.join(first).display()
+                    )),
+                    None => {
+                        owner.insert(e.id.clone(), s.rel.clone());
+                        writer.add_document(doc).map_err(tantivy_error)?;
+                        e.active = true;
+                        report.added += 1;
+                    }
+                }
+            }
+            files.insert(s.rel.clone(), e);
+        }
+    }
+    Ok(files)
+}
+
+/// Reads, hashes, parses and builds the document of one file.
+fn read_and_build(index: &SearchIndex, s: &Seen) -> (Read, Option<tantivy::TantivyDocument>) {
+    let bytes = match fs::read(&s.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Read {
+                    hash: 0,
+                    id: None,
+                    errors: vec![format!("1:1: error: cannot read the file: {e}")],
+                },
+                None,
+            )
+        }
+    };
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    if bytes.len() as u64 > load::MAX_ARTICLE_BYTES {
+        let err = format!(
+            "1:1: error: the file is {} bytes; articles are limited to {}",
+            bytes.len(),
+            load::MAX_ARTICLE_BYTES
+        );
+        return (
+            Read {
+                hash,
+                id: None,
+                errors: vec![err],
+            },
+            None,
+        );
+    }
+    let parsed = article::parse_bytes(&bytes);
+    match parsed.article {
+        Some(a) => {
+            let doc = document::build(&index.fields, &a, &s.rel);
+            (
+                Read {
+                    hash,
+                    id: Some(a.id().to_ascii_lowercase()),
+                    errors: Vec::new(),
+                },
+                Some(doc),
+            )
+        }
+        None => (
+            Read {
+                hash,
+                id: None,
+                errors: error_lines(&parsed.diagnostics),
+            },
+            None,
+        ),
+    }
+}
+
+/// `line:col: error: message` for each error.
+fn error_lines(diagnostics: &[crate::diagnostic::Diagnostic]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}:{}: {}: {}", d.line, d.column, d.severity, d.message))
+        .collect()
 }
 
 /// Reads, hashes and parses one changed file.
@@ -519,12 +668,7 @@ fn read_one(s: &Seen, prev: Option<&Entry>) -> Read {
         None => Read {
             hash,
             id: None,
-            errors: parsed
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{}:{}: {}: {}", d.line, d.column, d.severity, d.message))
-                .collect(),
+            errors: error_lines(&parsed.diagnostics),
         },
     }
 }

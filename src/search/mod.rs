@@ -265,8 +265,27 @@ impl Engine {
             return Ok(response);
         }
         let mut analyzer = self.analyzer.clone();
-        let plan = plan::build(&parsed, &self.index.fields, &mut analyzer, &filters);
         let searcher = self.index.reader.searcher();
+        let f = &self.index.fields;
+        let df = |token: &str| {
+            [f.title, f.symptoms, f.fix, f.body]
+                .iter()
+                .map(|&field| {
+                    searcher
+                        .doc_freq(&tantivy::Term::from_field_text(field, token))
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let plan = plan::build(
+            &parsed,
+            f,
+            &mut analyzer,
+            &filters,
+            &df,
+            searcher.num_docs(),
+        );
         let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
         let want = req.offset + req.limit;
 
@@ -315,6 +334,7 @@ impl Engine {
                 response.total = response.total.max(loose_total);
             }
         }
+        let terms: Vec<String> = plan.highlight.keys().cloned().collect();
         let generator = SnippetGenerator::new(
             plan.highlight.clone(),
             analyzer,
@@ -324,7 +344,7 @@ impl Engine {
         for (score, address) in top.into_iter().skip(req.offset).take(req.limit) {
             response
                 .hits
-                .push(self.hit(&searcher, address, score, &generator)?);
+                .push(self.hit(&searcher, address, score, &generator, &terms)?);
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
@@ -336,6 +356,7 @@ impl Engine {
         address: DocAddress,
         score: f32,
         generator: &SnippetGenerator,
+        terms: &[String],
     ) -> Result<Hit, SearchError> {
         let doc: TantivyDocument = searcher
             .doc(address)
@@ -347,7 +368,7 @@ impl Engine {
             serde_json::from_str(stored(self.index.fields.sections)).unwrap_or_default();
         let url = format!("/kb/{}", summary.id);
         Ok(Hit {
-            snippet: snippet(generator, &sections),
+            snippet: snippet(generator, terms, &sections),
             fix: summary.fix.map(|f| Fix {
                 url: format!("{url}#{}", f.anchor),
                 section: f.section,
@@ -373,25 +394,34 @@ impl Engine {
 }
 
 /// The snippet from the section with the most matches; the start of the article when
-/// nothing matches (an id or event search).
-fn snippet(generator: &SnippetGenerator, sections: &[SectionText]) -> String {
+/// nothing matches (an id or event search). Sections are ranked by a cheap count of the
+/// query terms in their lower-cased text, and only the best one is analysed.
+fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> String {
     let best = sections
         .iter()
-        .map(|s| generator.snippet(&s.text))
         .enumerate()
-        .max_by_key(|(i, s)| (s.highlighted().len(), std::cmp::Reverse(*i)));
-    match best {
-        Some((_, mut s)) if !s.is_empty() => {
+        .map(|(i, s)| {
+            let lower = s.text.to_lowercase();
+            (
+                terms
+                    .iter()
+                    .map(|t| lower.matches(t.as_str()).count())
+                    .sum::<usize>(),
+                i,
+            )
+        })
+        .max_by_key(|&(count, i)| (count, std::cmp::Reverse(i)));
+    if let Some((count, i)) = best.filter(|(count, _)| *count > 0) {
+        let mut s = generator.snippet(&sections[i].text);
+        if !s.is_empty() || count == 0 {
             s.set_snippet_prefix_postfix("<mark>", "</mark>");
-            s.to_html()
-        }
-        _ => {
-            let start = sections
-                .first()
-                .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS));
-            escape_html(&start)
+            return s.to_html();
         }
     }
+    let start = sections
+        .first()
+        .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS));
+    escape_html(&start)
 }
 
 fn escape_html(s: &str) -> String {

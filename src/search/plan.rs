@@ -93,6 +93,8 @@ fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
 
 /// One analysed token in any text field, boosted per field; with `fuzzy`, long
 /// alphabetic tokens also match at edit distance 1 (2 from 9 letters), weighted less.
+/// Callers ask for `fuzzy` only for tokens the index does not have: typo tolerance is for
+/// words that find nothing as written.
 fn token_query(f: &Fields, token: &str, fuzzy: bool) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = text_fields(f)
         .iter()
@@ -142,12 +144,20 @@ fn phrase_query(fields: &[(Field, f32)], tokens: &[String]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(should))
 }
 
-/// The query of one item, or `None` when it analyses to nothing.
+/// How many documents hold a token (the most of any text field).
+pub type Frequency<'a> = &'a dyn Fn(&str) -> u64;
+
+/// A token in more than this share of documents is too common to look for on its own in
+/// the loose pass: it would cost much and tell little.
+const COMMON_SHARE: u64 = 8;
+
+/// The query of one item, or `None` when it analyses to nothing. With `fuzzy`, words the
+/// index does not know may match near spellings.
 fn item_query(
     f: &Fields,
     analyzer: &mut TextAnalyzer,
     item: &Item,
-    fuzzy: bool,
+    fuzzy: Option<Frequency<'_>>,
 ) -> Option<Box<dyn Query>> {
     let positional: Vec<(Field, f32)> = text_fields(f)
         .into_iter()
@@ -158,7 +168,11 @@ fn item_query(
             let tokens = analyse(analyzer, w);
             match tokens.len() {
                 0 => None,
-                1 => Some(token_query(f, &tokens[0], fuzzy)),
+                1 => Some(token_query(
+                    f,
+                    &tokens[0],
+                    fuzzy.is_some_and(|df| df(&tokens[0]) == 0),
+                )),
                 _ => Some(Box::new(BooleanQuery::new(
                     tokens
                         .iter()
@@ -190,12 +204,15 @@ fn item_query(
     }
 }
 
-/// Builds the plan for `parsed` under `filters`.
+/// Builds the plan for `parsed` under `filters`; `df` gives a token's document
+/// frequency in an index of `num_docs` documents.
 pub fn build(
     parsed: &ParsedQuery,
     f: &Fields,
     analyzer: &mut TextAnalyzer,
     filters: &Filters,
+    df: Frequency<'_>,
+    num_docs: u64,
 ) -> Plan {
     let mut structured: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut highlight: BTreeMap<String, f32> = BTreeMap::new();
@@ -242,7 +259,7 @@ pub fn build(
     for clause in &parsed.clauses {
         if clause.negated {
             for item in &clause.any_of {
-                if let Some(q) = item_query(f, analyzer, item, false) {
+                if let Some(q) = item_query(f, analyzer, item, None) {
                     excluded.push((Occur::MustNot, q));
                 }
             }
@@ -251,13 +268,23 @@ pub fn build(
         let strict: Vec<Box<dyn Query>> = clause
             .any_of
             .iter()
-            .filter_map(|i| item_query(f, analyzer, i, false))
+            .filter_map(|i| item_query(f, analyzer, i, None))
             .collect();
-        let loose: Vec<Box<dyn Query>> = clause
-            .any_of
-            .iter()
-            .filter_map(|i| item_query(f, analyzer, i, true))
-            .collect();
+        let common = match clause.any_of.as_slice() {
+            [Item::Word(w)] => analyse(analyzer, w)
+                .iter()
+                .all(|t| df(t) * COMMON_SHARE > num_docs),
+            _ => false,
+        };
+        let loose: Vec<Box<dyn Query>> = if common {
+            Vec::new()
+        } else {
+            clause
+                .any_of
+                .iter()
+                .filter_map(|i| item_query(f, analyzer, i, Some(df)))
+                .collect()
+        };
         for item in &clause.any_of {
             let text = match item {
                 Item::Word(w) | Item::Phrase(w) | Item::Field(_, w) => w,
@@ -272,6 +299,8 @@ pub fn build(
         }
         if !strict.is_empty() {
             required.push(any_of(strict));
+        }
+        if !loose.is_empty() {
             optional.push(any_of(loose));
         }
     }
@@ -289,10 +318,11 @@ pub fn build(
             whole_phrase = Some(phrase_query(&fields, &tokens));
         }
     }
-    let words_strict = words_query(&required, Occur::Must, &whole_phrase);
+    let words_strict = words_query(&required, required.len(), &whole_phrase);
     let strict = combine(&structured, words_strict, &excluded, filters, f);
-    let loose = (required.len() > 1 || optional.len() == 1).then(|| {
-        let words = words_query(&optional, Occur::Should, &whole_phrase);
+    // At least half the words must match; a lone word may match a near spelling.
+    let loose = (!optional.is_empty() && (required.len() > 1 || optional.len() == 1)).then(|| {
+        let words = words_query(&optional, optional.len().div_ceil(2), &whole_phrase);
         combine(&structured, words, &excluded, filters, f)
     });
     Plan {
@@ -311,16 +341,29 @@ fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
+/// At least `min` of `items` must match; the whole-query phrase, if any, adds to the score.
 fn words_query(
     items: &[Box<dyn Query>],
-    occur: Occur,
+    min: usize,
     phrase: &Option<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
     if items.is_empty() {
         return None;
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        items.iter().map(|q| (occur, q.box_clone())).collect();
+    let words: Box<dyn Query> = if min >= items.len() {
+        Box::new(BooleanQuery::new(
+            items.iter().map(|q| (Occur::Must, q.box_clone())).collect(),
+        ))
+    } else {
+        Box::new(BooleanQuery::with_minimum_required_clauses(
+            items
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone()))
+                .collect(),
+            min.max(1),
+        ))
+    };
+    let mut clauses = vec![(Occur::Must, words)];
     if let Some(p) = phrase {
         clauses.push((Occur::Should, p.box_clone()));
     }
