@@ -270,6 +270,8 @@ fn the_whole_corpus_imports_faithfully() {
     );
     assert!(fidelity >= 0.995, "fidelity {fidelity:.4} below 0.995");
 
+    search_meets_the_event_and_article_id_targets(out.path());
+
     // A second import finds every article byte-identical.
     let again = legacy::import(
         &[dir.join("txt")],
@@ -283,4 +285,83 @@ fn the_whole_corpus_imports_faithfully() {
         again.summary().lines().next().unwrap_or("")
     );
     assert_eq!(again.count(Status::Unchanged), written);
+}
+
+/// Indexes the imported corpus and scores the eval queries whose answers are structured
+/// (event IDs, article ids) against their recall targets; prints every kind's figures.
+fn search_meets_the_event_and_article_id_targets(articles: &std::path::Path) {
+    let queries = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/public.jsonl");
+    let Ok(text) = std::fs::read_to_string(&queries) else {
+        println!(
+            "skipped the relevance check: {} not found",
+            queries.display()
+        );
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let (index, report) = kbase::index::open(
+        articles,
+        data.path(),
+        kbase::index::OpenOptions::default(),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    println!(
+        "{} (full build {:.2} s)",
+        report.summary(),
+        started.elapsed().as_secs_f64()
+    );
+    let engine = kbase::search::Engine::new(index).unwrap();
+    let mut by_kind: std::collections::BTreeMap<String, (usize, f64, f64)> = Default::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let relevant: Vec<&str> = v["relevant"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        let mut req = kbase::search::SearchRequest::new(v["query"].as_str().unwrap());
+        req.facets = false;
+        let ids: Vec<String> = engine
+            .search(&req)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let found = ids
+            .iter()
+            .filter(|id| relevant.contains(&id.as_str()))
+            .count();
+        let rr = ids
+            .iter()
+            .position(|id| relevant.contains(&id.as_str()))
+            .map_or(0.0, |p| 1.0 / (p + 1) as f64);
+        let e = by_kind
+            .entry(v["kind"].as_str().unwrap().to_owned())
+            .or_default();
+        e.0 += 1;
+        e.1 += found as f64 / relevant.len().clamp(1, 10) as f64;
+        e.2 += rr;
+    }
+    for (kind, (n, recall, rr)) in &by_kind {
+        println!(
+            "eval {kind}: {n} queries, recall@10 {:.3}, MRR@10 {:.3}",
+            recall / *n as f64,
+            rr / *n as f64
+        );
+    }
+    let recall = |kind: &str| by_kind.get(kind).map_or(0.0, |(n, r, _)| r / *n as f64);
+    assert!(
+        recall("event_id") >= 0.98,
+        "event_id recall@10 {:.3} below 0.98",
+        recall("event_id")
+    );
+    assert!(
+        recall("article_id") >= 1.0,
+        "article_id recall@10 {:.3} below 1.00",
+        recall("article_id")
+    );
 }

@@ -146,6 +146,8 @@ pub fn open(
     let mut report = update(&mut index, articles, manifest, progress)?;
     if rebuilt.is_some() {
         switch_current(&base, &index.dir)?;
+    } else {
+        remove_other_generations(&base, &index.dir);
     }
     report.rebuilt = rebuilt;
     report.indexed = index.reader.searcher().num_docs();
@@ -251,15 +253,21 @@ fn switch_current(base: &Path, dir: &Path) -> Result<()> {
         .and_then(|()| f.sync_all())
         .map_err(|e| Error::io(&tmp, e))?;
     fs::rename(&tmp, base.join("CURRENT")).map_err(|e| Error::io(base.join("CURRENT"), e))?;
+    remove_other_generations(base, dir);
+    Ok(())
+}
+
+/// Removes generation folders other than `keep`: old ones, and ones a killed rebuild
+/// left half-written. Only called with the write lock held.
+fn remove_other_generations(base: &Path, keep: &Path) {
     if let Ok(entries) = fs::read_dir(base) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() && p != dir {
+            if p.is_dir() && p != keep {
                 let _ = fs::remove_dir_all(&p);
             }
         }
     }
-    Ok(())
 }
 
 /// A file of the folder as seen now.

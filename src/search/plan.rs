@@ -150,6 +150,8 @@ pub type Frequency<'a> = &'a dyn Fn(&str) -> u64;
 /// A token in more than this share of documents is too common to look for on its own in
 /// the loose pass: it would cost much and tell little.
 const COMMON_SHARE: u64 = 8;
+/// ... and in more documents than this, so small indexes keep every word.
+const COMMON_MIN_DOCS: u64 = 1000;
 
 /// The query of one item, or `None` when it analyses to nothing. With `fuzzy`, words the
 /// index does not know may match near spellings.
@@ -173,12 +175,21 @@ fn item_query(
                     &tokens[0],
                     fuzzy.is_some_and(|df| df(&tokens[0]) == 0),
                 )),
-                _ => Some(Box::new(BooleanQuery::new(
-                    tokens
-                        .iter()
-                        .map(|t| (Occur::Must, token_query(f, t, false)))
-                        .collect(),
-                ))),
+                // A word of several tokens (`C:\\WINDOWS`, `<b>x</b>`): all of them, or in
+                // the loose pass any.
+                _ => {
+                    let occur = if fuzzy.is_some() {
+                        Occur::Should
+                    } else {
+                        Occur::Must
+                    };
+                    Some(Box::new(BooleanQuery::new(
+                        tokens
+                            .iter()
+                            .map(|t| (occur, token_query(f, t, false)))
+                            .collect(),
+                    )))
+                }
             }
         }
         Item::Phrase(p) => {
@@ -271,9 +282,10 @@ pub fn build(
             .filter_map(|i| item_query(f, analyzer, i, None))
             .collect();
         let common = match clause.any_of.as_slice() {
-            [Item::Word(w)] => analyse(analyzer, w)
-                .iter()
-                .all(|t| df(t) * COMMON_SHARE > num_docs),
+            [Item::Word(w)] => analyse(analyzer, w).iter().all(|t| {
+                let n = df(t);
+                n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
+            }),
             _ => false,
         };
         let loose: Vec<Box<dyn Query>> = if common {

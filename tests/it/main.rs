@@ -6,6 +6,7 @@ mod check_cli;
 mod fixtures;
 mod legacy;
 mod render;
+mod search;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,504 @@
+//! The index and the search engine on small article folders written by each test.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use kbase::index::{self, OpenOptions, UpdateReport};
+use kbase::search::{Engine, SearchError, SearchRequest};
+
+use crate::repo;
+
+struct Folder {
+    _tmp: tempfile::TempDir,
+    articles: PathBuf,
+    data: PathBuf,
+}
+
+impl Folder {
+    fn new() -> Folder {
+        let tmp = tempfile::tempdir().unwrap();
+        let articles = tmp.path().join("articles");
+        fs::create_dir_all(&articles).unwrap();
+        let data = tmp.path().join("data");
+        Folder {
+            _tmp: tmp,
+            articles,
+            data,
+        }
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        let path = self.articles.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn open(&self) -> (Engine, UpdateReport) {
+        let (index, report) = index::open(
+            &self.articles,
+            &self.data,
+            OpenOptions::default(),
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        (Engine::new(index).unwrap(), report)
+    }
+
+    fn ids(&self, q: &str) -> Vec<String> {
+        let (engine, _) = self.open();
+        engine
+            .search(&SearchRequest::new(q))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    }
+}
+
+fn article(id: &str, title: &str, front: &str, body: &str) -> String {
+    format!("---\nid: {id}\ntitle: {title}\n{front}---\n\n{body}\n")
+}
+
+/// Several articles about event 1000 from different angles.
+fn ranking_folder() -> Folder {
+    let f = Folder::new();
+    f.write(
+        "A.md",
+        &article(
+            "A",
+            "Event ID 1000 when the store starts",
+            "",
+            "## Resolution\n\nRestart the store.",
+        ),
+    );
+    f.write(
+        "B.md",
+        &article(
+            "B",
+            "Store problems",
+            "events:\n  - id: 1000\n    source: MSExchangeIS\n",
+            "## Symptoms\n\nThe store fails.\n\n## Resolution\n\nRepair the database.",
+        ),
+    );
+    f.write(
+        "C.md",
+        &article(
+            "C",
+            "Miscellaneous notes",
+            "",
+            "## Summary\n\nIn passing, event ID 1000 may also appear in the log.",
+        ),
+    );
+    f.write(
+        "D.md",
+        &article(
+            "D",
+            "Printer spooler crash",
+            "",
+            "## Symptoms\n\nThe spooler stops.\n\n## Resolution\n\nInstall the update.",
+        ),
+    );
+    f.write(
+        "Q1000.md",
+        &article(
+            "Q1000",
+            "An article whose id is Q1000",
+            "",
+            "## Summary\n\nNothing about events.",
+        ),
+    );
+    f
+}
+
+#[test]
+fn an_exact_id_beats_everything_then_source_and_title_beat_mentions() {
+    let f = ranking_folder();
+    assert_eq!(f.ids("MSExchangeIS 1000")[0], "B", "source + id first");
+    let ids = f.ids("event id 1000");
+    assert_eq!(
+        ids,
+        ["A", "B", "C"],
+        "title, then front matter, then a mention in passing"
+    );
+    assert_eq!(f.ids("Q1000"), ["Q1000"]);
+    assert_eq!(f.ids("KB1000")[0], "Q1000");
+}
+
+#[test]
+fn words_rank_and_partial_matches_follow() {
+    let f = ranking_folder();
+    assert_eq!(f.ids("spooler")[0], "D");
+    assert_eq!(f.ids("store database")[0], "B", "all words match only B");
+    let ids = f.ids("store printer");
+    assert!(
+        ids.contains(&"D".to_owned()) && ids.iter().any(|i| i == "A" || i == "B"),
+        "no article has both: best partial matches {ids:?}"
+    );
+    assert_eq!(f.ids("spooler -printer"), Vec::<String>::new(), "exclusion");
+    assert_eq!(f.ids("\"store fails\"")[0], "B");
+    assert_eq!(f.ids("title:spooler")[0], "D");
+    assert_eq!(f.ids("spoolr")[0], "D", "a typo in a long word");
+    assert!(f.ids("1000000").is_empty());
+}
+
+#[test]
+fn hits_carry_the_fix_and_a_marked_snippet() {
+    let f = Folder::new();
+    fs::copy(
+        repo().join("articles/Q190698.md"),
+        f.articles.join("Q190698.md"),
+    )
+    .unwrap();
+    let (engine, _) = f.open();
+    let r = engine.search(&SearchRequest::new("event id 5058")).unwrap();
+    let hit = &r.hits[0];
+    assert_eq!(hit.id, "Q190698");
+    assert_eq!(hit.url, "/kb/Q190698");
+    let fix = hit.fix.as_ref().unwrap();
+    assert_eq!(
+        (fix.section.as_str(), fix.url.as_str()),
+        ("workaround", "/kb/Q190698#workaround")
+    );
+    assert_eq!(
+        fix.text,
+        "Restore the Kmsdata directory from an offline backup."
+    );
+    assert!(hit.snippet.contains("<mark>5058</mark>"), "{}", hit.snippet);
+    assert_eq!(r.interpreted.event_ids, [5058]);
+    assert_eq!(r.facets.product[0].value, "Microsoft Exchange Server");
+    let json = serde_json::to_value(&r).unwrap();
+    for key in ["query", "interpreted", "total", "took_ms", "hits", "facets"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    for key in [
+        "id",
+        "title",
+        "url",
+        "product",
+        "published",
+        "events",
+        "score",
+        "snippet",
+        "fix",
+    ] {
+        assert!(json["hits"][0].get(key).is_some(), "{key}");
+    }
+    let r = engine
+        .search(&SearchRequest::new("<script>kmsdata</script>"))
+        .unwrap();
+    assert!(
+        !r.hits[0].snippet.contains("<script>"),
+        "snippets are escaped"
+    );
+}
+
+#[test]
+fn filters_and_bad_requests() {
+    let f = Folder::new();
+    f.write(
+        "A.md",
+        &article(
+            "A",
+            "Alpha widget",
+            "category: one\npublished: 2001-05-01\nproducts: [Widget Server]\n",
+            "widget text",
+        ),
+    );
+    f.write(
+        "B.md",
+        &article(
+            "B",
+            "Beta widget",
+            "category: two\npublished: 1999-01-01\n",
+            "widget text",
+        ),
+    );
+    let (engine, _) = f.open();
+    let run = |req: SearchRequest| {
+        engine
+            .search(&req)
+            .map(|r| r.hits.into_iter().map(|h| h.id).collect::<Vec<_>>())
+    };
+    let mut req = SearchRequest::new("widget");
+    req.category = Some("ONE".into());
+    assert_eq!(run(req).unwrap(), ["A"]);
+    let mut req = SearchRequest::new("widget");
+    req.product = Some("widget server".into());
+    assert_eq!(run(req).unwrap(), ["A"]);
+    let mut req = SearchRequest::new("widget");
+    req.to = Some("2000-01-01".into());
+    assert_eq!(run(req).unwrap(), ["B"]);
+    let bad =
+        |req: SearchRequest| matches!(engine.search(&req), Err(SearchError::BadRequest { .. }));
+    let mut req = SearchRequest::new("widget");
+    req.from = Some("notadate".into());
+    assert!(bad(req));
+    let mut req = SearchRequest::new("widget");
+    req.limit = 101;
+    assert!(bad(req));
+    assert!(bad(SearchRequest::new("x".repeat(1001))));
+    for q in [
+        "title:(",
+        "\"abc",
+        "- *",
+        "a:(^",
+        "*^2",
+        "foo:/bar/^2",
+        "nofield:x",
+        "[a TO",
+        "((((((((((",
+        "",
+        "OR",
+        "-",
+    ] {
+        assert!(engine.search(&SearchRequest::new(q)).is_ok(), "{q}");
+    }
+}
+
+#[test]
+fn incremental_updates_touch_only_what_changed() {
+    let f = ranking_folder();
+    let (_, first) = f.open();
+    assert_eq!((first.added, first.indexed), (5, 5));
+    assert!(first.rebuilt.is_some());
+    let (_, same) = f.open();
+    assert_eq!(
+        (
+            same.added,
+            same.changed,
+            same.removed,
+            same.rebuilt.is_none()
+        ),
+        (0, 0, 0, true)
+    );
+
+    f.write(
+        "D.md",
+        &article(
+            "D",
+            "Printer spooler crash",
+            "",
+            "## Resolution\n\nReplace the driver.",
+        ),
+    );
+    f.write(
+        "E.md",
+        &article("E", "New article about tapes", "", "tapes"),
+    );
+    fs::remove_file(f.articles.join("C.md")).unwrap();
+    fs::rename(f.articles.join("A.md"), f.articles.join("renamed.md")).unwrap();
+    let (engine, r) = f.open();
+    assert_eq!(
+        (r.added, r.changed, r.removed),
+        (2, 1, 2),
+        "E and renamed.md added, D changed, C and A.md removed"
+    );
+    assert_eq!(engine.num_docs(), 5);
+    assert_eq!(f.ids("driver"), ["D"]);
+    assert_eq!(f.ids("tapes"), ["E"]);
+    assert!(!f.ids("event id 1000").contains(&"C".to_owned()));
+    assert_eq!(f.ids("event id 1000")[0], "A", "renamed, still there");
+}
+
+#[test]
+fn a_broken_file_is_reported_and_its_last_good_version_stays() {
+    let f = ranking_folder();
+    f.open();
+    f.write("D.md", "---\nid: D\ntitle: [broken\n---\nbody\n");
+    f.write("F.md", "no front matter");
+    let (engine, r) = f.open();
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains("D.md:3:") && p.contains("last good version")),
+        "{:?}",
+        r.problems
+    );
+    assert!(
+        r.problems.iter().any(|p| p.contains("F.md:1:1: error")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(
+        engine.search(&SearchRequest::new("spooler")).unwrap().hits[0].id,
+        "D"
+    );
+    let (_, again) = f.open();
+    assert_eq!(again.problems.len(), 2, "still reported while still broken");
+}
+
+#[test]
+fn duplicate_ids_keep_the_first_path() {
+    let f = Folder::new();
+    f.write("a.md", &article("X", "First", "", "alpha"));
+    f.write("b.md", &article("x", "Second", "", "alpha"));
+    let (engine, r) = f.open();
+    assert_eq!(engine.num_docs(), 1);
+    assert!(r.problems[0].contains("duplicate id"));
+    assert_eq!(f.ids("alpha"), ["X"]);
+    fs::remove_file(f.articles.join("a.md")).unwrap();
+    assert_eq!(f.ids("alpha"), ["x"], "the other file takes over");
+}
+
+fn generation(data: &Path) -> PathBuf {
+    let base = data.join("index");
+    base.join(fs::read_to_string(base.join("CURRENT")).unwrap().trim())
+}
+
+#[test]
+fn a_damaged_or_outdated_index_is_rebuilt() {
+    let f = ranking_folder();
+    f.open();
+    // Truncate the biggest file of the index.
+    let dir = generation(&f.data);
+    let biggest = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| p.metadata().unwrap().len())
+        .unwrap();
+    let len = biggest.metadata().unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&biggest)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let (engine, r) = f.open();
+    assert!(
+        r.rebuilt.is_some(),
+        "truncated {} but not rebuilt",
+        biggest.display()
+    );
+    assert_eq!(engine.num_docs(), 5);
+
+    // meta.json missing
+    fs::remove_file(generation(&f.data).join("meta.json")).unwrap();
+    let (_, r) = f.open();
+    assert!(r.rebuilt.is_some());
+
+    // CURRENT names nothing
+    fs::write(f.data.join("index/CURRENT"), "../../etc").unwrap();
+    let (_, r) = f.open();
+    assert!(r.rebuilt.is_some());
+
+    // the whole folder deleted
+    fs::remove_dir_all(f.data.join("index")).unwrap();
+    let (engine, r) = f.open();
+    assert!(r.rebuilt.is_some());
+    assert_eq!(
+        engine.search(&SearchRequest::new("spooler")).unwrap().hits[0].id,
+        "D"
+    );
+    let generations = fs::read_dir(f.data.join("index"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    assert_eq!(generations, 1, "old generations are removed");
+}
+
+#[test]
+fn a_second_writer_gets_a_clear_error_at_once() {
+    let f = ranking_folder();
+    f.open();
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .open(f.data.join("index/lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err = index::open(
+        &f.articles,
+        &f.data,
+        OpenOptions::default(),
+        &ProgressBar::hidden(),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, kbase::Error::IndexBusy(_)), "{err}");
+    assert!(err.to_string().contains("in use by another kbase process"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang"
+    );
+    let index = index::open_read_only(&f.data).unwrap();
+    assert_eq!(
+        Engine::new(index).unwrap().num_docs(),
+        5,
+        "readers still work"
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    #[test]
+    fn any_query_parses_and_runs(q in "\\PC{0,80}") {
+        let engine = ENGINE.with(|e| e.clone());
+        let _ = kbase::search::query::parse(&q, &|_| false);
+        proptest::prop_assert!(engine.search(&SearchRequest::new(q)).is_ok());
+    }
+}
+
+thread_local! {
+    static ENGINE: std::rc::Rc<Engine> = {
+        let f = ranking_folder();
+        let (engine, _) = f.open();
+        std::mem::forget(f); // the folder must outlive the engine for this thread
+        std::rc::Rc::new(engine)
+    };
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_during_a_rebuild_never_breaks_the_next_search() {
+    use std::process::{Command, Stdio};
+    let f = Folder::new();
+    fs::copy(
+        repo().join("articles/Q190698.md"),
+        f.articles.join("Q190698.md"),
+    )
+    .unwrap();
+    for n in 0..1500 {
+        f.write(
+            &format!("gen/G{n}.md"),
+            &article(
+                &format!("G{n}"),
+                &format!("Generated article {n}"),
+                "",
+                &"Some words about servers and printers. ".repeat(40),
+            ),
+        );
+    }
+    let kbase = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kbase"));
+        c.args(args)
+            .arg("--articles")
+            .arg(&f.articles)
+            .arg("--data")
+            .arg(&f.data);
+        c
+    };
+    assert!(kbase(&["index", "-q"]).status().unwrap().success());
+    for round in 0..8u64 {
+        let mut child = kbase(&["index", "--rebuild", "-q"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20 + round * 37 % 300));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let out = kbase(&["search", "5058"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("Q190698"),
+            "round {round}"
+        );
+    }
+}
