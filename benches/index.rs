@@ -19,12 +19,22 @@ use kbase::search::{Engine, SearchRequest};
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn size_mb(dir: &Path) -> f64 {
-    walkdir::WalkDir::new(dir).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum::<u64>() as f64 / 1e6
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum::<u64>() as f64
+        / 1e6
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -37,25 +47,47 @@ fn main() {
     let corpus = match std::env::var_os("KBASE_CORPUS") {
         Some(dir) => PathBuf::from(dir),
         None => {
-            let tar = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/kb-legacy-dev.tar.xz");
+            let tar = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/corpus/kb-legacy-dev.tar.xz");
             if !tar.is_file() {
                 println!("skipped: set KBASE_CORPUS or provide {}", tar.display());
                 return;
             }
             unpacked = tempfile::tempdir().expect("temporary folder");
-            let ok = Command::new("tar").arg("-xJf").arg(&tar).arg("-C").arg(unpacked.path()).status();
-            assert!(ok.is_ok_and(|s| s.success()), "tar could not unpack {}", tar.display());
+            let ok = Command::new("tar")
+                .arg("-xJf")
+                .arg(&tar)
+                .arg("-C")
+                .arg(unpacked.path())
+                .status();
+            assert!(
+                ok.is_ok_and(|s| s.success()),
+                "tar could not unpack {}",
+                tar.display()
+            );
             unpacked.path().to_path_buf()
         }
     };
     let work = tempfile::tempdir().expect("temporary folder");
     let articles = work.path().join("articles");
     let data = work.path().join("data");
-    legacy::import(&[corpus.join("txt")], &articles, ImportOptions::default(), &|| {}).expect("import");
+    legacy::import(
+        &[corpus.join("txt")],
+        &articles,
+        ImportOptions::default(),
+        &|| {},
+    )
+    .expect("import");
     let before = peak_rss_mb();
 
     let started = Instant::now();
-    let (idx, report) = index::open(&articles, &data, OpenOptions::default(), &ProgressBar::hidden()).expect("index");
+    let (idx, report) = index::open(
+        &articles,
+        &data,
+        OpenOptions::default(),
+        &ProgressBar::hidden(),
+    )
+    .expect("index");
     println!(
         "full build: {} articles in {:.2} s; peak RSS {:.0} MB (import before it: {before:.0} MB); index on disk {:.1} MB",
         report.indexed,
@@ -68,14 +100,24 @@ fn main() {
     let opens: Vec<f64> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let (idx, r) = index::open(&articles, &data, OpenOptions::default(), &ProgressBar::hidden()).expect("open");
+            let (idx, r) = index::open(
+                &articles,
+                &data,
+                OpenOptions::default(),
+                &ProgressBar::hidden(),
+            )
+            .expect("open");
             assert_eq!(r.added + r.changed + r.removed, 0);
             let engine = Engine::new(idx).expect("engine");
             assert!(engine.num_docs() > 0);
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    println!("open an up-to-date index (scan {} files, open, engine): median {:.0} ms", report.files, median(opens));
+    println!(
+        "open an up-to-date index (scan {} files, open, engine): median {:.0} ms",
+        report.files,
+        median(opens)
+    );
 
     let target = articles.join("Q190698.md");
     let original = std::fs::read_to_string(&target).expect("Q190698 in the corpus");
@@ -84,12 +126,25 @@ fn main() {
             let word = format!("zqxupdate{i}");
             let t = Instant::now();
             std::fs::write(&target, format!("{original}\n{word}\n")).expect("write");
-            let (idx, r) = index::open(&articles, &data, OpenOptions::default(), &ProgressBar::hidden()).expect("update");
+            let (idx, r) = index::open(
+                &articles,
+                &data,
+                OpenOptions::default(),
+                &ProgressBar::hidden(),
+            )
+            .expect("update");
             assert_eq!(r.changed, 1);
-            let hits = Engine::new(idx).expect("engine").search(&SearchRequest::new(word)).expect("search").hits;
+            let hits = Engine::new(idx)
+                .expect("engine")
+                .search(&SearchRequest::new(word))
+                .expect("search")
+                .hits;
             assert_eq!(hits[0].id, "Q190698");
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    println!("one changed article, from write to found: median {:.0} ms", median(updates));
+    println!(
+        "one changed article, from write to found: median {:.0} ms",
+        median(updates)
+    );
 }

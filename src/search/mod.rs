@@ -32,6 +32,8 @@ pub const MAX_QUERY_CHARS: usize = 1000;
 pub const MAX_LIMIT: usize = 100;
 /// Deepest page start.
 pub const MAX_OFFSET: usize = 10_000;
+/// A query with more words than this is "long" (see [`Engine::search`]).
+const LONG_QUERY_WORDS: usize = 4;
 /// Length of a snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
 
@@ -317,7 +319,10 @@ impl Engine {
             };
         }
         // Too few results match every word: the best partial matches follow.
-        if total < want {
+        // Long queries (pasted messages, titles) that match exactly are answered: partial
+        // matches of many words cost much and add little there.
+        let long = parsed.clauses.len() > LONG_QUERY_WORDS;
+        if total < want && (total == 0 || !long) {
             if let Some(loose) = &plan.loose {
                 let (more, loose_total) = searcher
                     .search(
@@ -397,23 +402,32 @@ impl Engine {
 /// nothing matches (an id or event search). Sections are ranked by a cheap count of the
 /// query terms in their lower-cased text, and only the best one is analysed.
 fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> String {
-    let best = sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let lower = s.text.to_lowercase();
-            (
-                terms
-                    .iter()
-                    .map(|t| lower.matches(t.as_str()).count())
-                    .sum::<usize>(),
-                i,
-            )
-        })
-        .max_by_key(|&(count, i)| (count, std::cmp::Reverse(i)));
-    if let Some((count, i)) = best.filter(|(count, _)| *count > 0) {
-        let mut s = generator.snippet(&sections[i].text);
-        if !s.is_empty() || count == 0 {
+    let mut best: Option<(usize, usize, usize)> = None; // (matches, section, first match)
+    for (i, s) in sections.iter().enumerate() {
+        let lower = s.text.to_lowercase();
+        let mut count = 0;
+        let mut first = usize::MAX;
+        for t in terms {
+            for (at, _) in lower.match_indices(t.as_str()) {
+                count += 1;
+                first = first.min(at);
+            }
+        }
+        if count > best.map_or(0, |b| b.0) {
+            best = Some((count, i, first));
+        }
+    }
+    if let Some((_, i, first)) = best {
+        // Analyse only a window around the first match: sections can be long.
+        let text = &sections[i].text;
+        let lower_len_matches = text.to_lowercase().len() == text.len();
+        let window = if lower_len_matches {
+            window(text, first, SNIPPET_CHARS * 3)
+        } else {
+            text.as_str()
+        };
+        let mut s = generator.snippet(window);
+        if !s.is_empty() {
             s.set_snippet_prefix_postfix("<mark>", "</mark>");
             return s.to_html();
         }
@@ -422,6 +436,19 @@ fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionTe
         .first()
         .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS));
     escape_html(&start)
+}
+
+/// About `size` bytes of `text` around byte `at`, on character boundaries.
+fn window(text: &str, at: usize, size: usize) -> &str {
+    let mut start = at.saturating_sub(size / 3).min(text.len());
+    let mut end = (start + size).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    &text[start..end]
 }
 
 fn escape_html(s: &str) -> String {

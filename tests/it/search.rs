@@ -373,6 +373,33 @@ fn a_damaged_or_outdated_index_is_rebuilt() {
     );
     assert_eq!(engine.num_docs(), 5);
 
+    // an index written by another schema version
+    let dir = generation(&f.data);
+    let manifest = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("manifest-"))
+        .unwrap();
+    let text = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        text.replacen(
+            &format!("\"schema\":{}", kbase::index::SCHEMA_VERSION),
+            "\"schema\":1",
+            1,
+        ),
+    )
+    .unwrap();
+    let (_, r) = f.open();
+    assert!(
+        r.rebuilt
+            .as_deref()
+            .unwrap_or("")
+            .contains("schema version 1 differs"),
+        "{:?}",
+        r.rebuilt
+    );
+
     // meta.json missing
     fs::remove_file(generation(&f.data).join("meta.json")).unwrap();
     let (_, r) = f.open();
