@@ -7,25 +7,13 @@
 //! article to finding its new word with a search. Query latency per query kind is
 //! measured by `benches/relevance.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
 use kbase::index::{self, OpenOptions};
 use kbase::legacy::{self, ImportOptions};
 use kbase::search::{Engine, SearchRequest};
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn size_mb(dir: &Path) -> f64 {
     walkdir::WalkDir::new(dir)
@@ -42,31 +30,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+mod support;
+use support::peak_rss_mb;
+
 fn main() {
-    let unpacked;
-    let corpus = match std::env::var_os("KBASE_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let tar = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/corpus/kb-legacy-dev.tar.xz");
-            if !tar.is_file() {
-                println!("skipped: set KBASE_CORPUS or provide {}", tar.display());
-                return;
-            }
-            unpacked = tempfile::tempdir().expect("temporary folder");
-            let ok = Command::new("tar")
-                .arg("-xJf")
-                .arg(&tar)
-                .arg("-C")
-                .arg(unpacked.path())
-                .status();
-            assert!(
-                ok.is_ok_and(|s| s.success()),
-                "tar could not unpack {}",
-                tar.display()
-            );
-            unpacked.path().to_path_buf()
-        }
+    let Some((corpus, _unpacked)) = support::corpus() else {
+        return;
     };
     let work = tempfile::tempdir().expect("temporary folder");
     let articles = work.path().join("articles");

@@ -16,6 +16,13 @@
 //!   reader of files.
 //! - [`article`]: the native article format: model, front matter, sections, rendering to
 //!   sanitised HTML and plain text, loading the articles folder, and the `check` rules.
+//! - [`extract`]: events (with sources and logs), error and STOP codes, and article
+//!   references in free text; shared by the importer, the indexer and the query parser.
+//! - [`legacy`]: legacy Microsoft KB text → native articles (`kbase import`).
+//! - [`index`]: the tantivy index as a cache of the articles folder: schema, analyzer,
+//!   incremental updates, atomic rebuilds, the manifest of what it holds.
+//! - [`search`]: query understanding, ranking, snippets, the fix, facets; the v1 search
+//!   response.
 
 pub mod article;
 pub mod config;
