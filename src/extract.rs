@@ -12,6 +12,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// An event named in text: its ID, and the source and log when the text gives them.
+///
+/// The ID may be 0: some providers (ESE, Dr. Watson) log event 0, and people search for
+/// it, even though an article's front matter only lists IDs from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventMention {
     /// The event ID, 1..=65535.
@@ -30,12 +33,14 @@ fn re(pattern: &str) -> Regex {
 /// `Event ID #7000`, `Event ID-1305`, `event ID's 1004, 1008`: the `ID` is required.
 static EVENT_ID: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\bevent\s*id(?:'?s)?\b\s*(?:[:=#(-]\s*)*(\d{1,5}(?:\s*(?:,|and|or|&)\s*(?:event\s*id\s*)?\d{1,5})*)(?:'?s)?\b",
+        r"(?i)\bevent\s*id(?:'?s)?\b\s*(?:[:=#(-]\s*)*(\d{1,5}(?:\s*(?:,\s*(?:and|or)?|and|or|&)\s*(?:event\s*id\s*)?\d{1,5})*)(?:'?s)?\b",
     )
 });
-/// `Event 1008`, `Events 105 and 145`: without `ID`, trusted only in titles.
-static EVENT_BARE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\bevents?\s+(\d{1,5}(?:\s*(?:,|and|or|&)\s*\d{1,5})*)(?:'?s)?\b"));
+/// `Event 1008`, `Events 105 and 145`, `Event 7200 1711 1025`: without `ID`, trusted only
+/// in titles.
+static EVENT_BARE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bevents?\s+(\d{1,5}(?:(?:\s*(?:,\s*(?:and|or)?|and|or|&)\s*|\s+)\d{1,5})*)(?:'?s)?\b")
+});
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d{1,5}"));
 /// `Source: X` or `Event Source: X` on a line, possibly after other fields.
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -78,7 +83,7 @@ pub fn title_event_ids(title: &str) -> Vec<u16> {
 fn push_numbers(list: &str, ids: &mut Vec<u16>) {
     for m in NUMBER.find_iter(list) {
         if let Ok(n) = m.as_str().parse::<u16>() {
-            if n > 0 && !ids.contains(&n) {
+            if !ids.contains(&n) {
                 ids.push(n);
             }
         }
@@ -287,12 +292,21 @@ mod tests {
             title_event_ids("event ID's 1004, 1008 reported"),
             [1004, 1008]
         );
-        assert_eq!(
-            title_event_ids("Event ID 0 is not an event"),
-            Vec::<u16>::new()
-        );
+        assert_eq!(title_event_ids("ESE97 Event ID 0 Logged"), [0]);
         assert_eq!(title_event_ids("Preventing 1000 events"), Vec::<u16>::new());
         assert_eq!(title_event_ids("Capture Event 23s"), [23]);
+        assert_eq!(
+            title_event_ids("Exchange Stops Responding; Event 7200 1711 1025"),
+            [7200, 1711, 1025]
+        );
+        assert_eq!(
+            title_event_ids("DHCP Events 1010, 1016, and 1014"),
+            [1010, 1016, 1014]
+        );
+        assert_eq!(
+            title_event_ids("Event ID 1010, 1016, and 1014"),
+            [1010, 1016, 1014]
+        );
         assert_eq!(title_event_ids("Event ID 123456"), Vec::<u16>::new());
     }
 

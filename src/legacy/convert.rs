@@ -358,8 +358,10 @@ fn events(title: &str, body: &str) -> Vec<EventRef> {
     for e in in_text {
         extract::add_event(&mut merged, e);
     }
+    // Front matter lists IDs from 1 (DESIGN §2); event 0 stays searchable from the text.
     merged
         .into_iter()
+        .filter(|e| e.id > 0)
         .map(|e| EventRef {
             id: EventId(e.id),
             source: e.source,

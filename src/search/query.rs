@@ -158,7 +158,7 @@ fn field_item(field: &str, value: &str, out: &mut ParsedQuery) -> Option<Item> {
         "source" => Some(Item::Field(FieldName::Source, value.to_lowercase())),
         "event" => {
             match value.trim_matches(EDGE).parse::<u32>() {
-                Ok(n) if (1..=65535).contains(&n) => push_unique(&mut out.event_ids, n as u16),
+                Ok(n) if (0..=65535).contains(&n) => push_unique(&mut out.event_ids, n as u16),
                 _ => return word(value),
             }
             None
@@ -207,7 +207,7 @@ fn recognise(
         });
     if let Some(n) = joined_event
         .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=65535).contains(n))
+        .filter(|n| (0..=65535).contains(n))
     {
         push_unique(&mut out.event_ids, n as u16);
         return Some(1);
@@ -229,7 +229,7 @@ fn recognise(
         while let Some(w) = at(j) {
             let w = w.trim_start_matches('#');
             match w.parse::<u32>() {
-                Ok(n) if (1..=65535).contains(&n) => found.push(n as u16),
+                Ok(n) if (0..=65535).contains(&n) => found.push(n as u16),
                 _ if !found.is_empty() && matches!(w, "and" | "or" | "&") => {}
                 _ => break,
             }
@@ -290,12 +290,12 @@ fn recognise(
         }
         let event = at(i + n)
             .and_then(|w| w.parse::<u32>().ok())
-            .filter(|n| (1..=65535).contains(n));
+            .filter(|n| (0..=65535).contains(n));
         let before = i
             .checked_sub(1)
             .and_then(at)
             .and_then(|w| w.parse::<u32>().ok())
-            .filter(|n| (1..=65535).contains(n));
+            .filter(|n| (0..=65535).contains(n));
         push_unique(&mut out.sources, phrase.clone());
         if let Some(e) = event.or(before) {
             push_unique(&mut out.source_events, (phrase, e as u16));
@@ -504,6 +504,11 @@ mod tests {
         }
         assert_eq!(p("Event IDs 7000 and 7001").event_ids, [7000, 7001]);
         assert_eq!(p("event id 70000").event_ids, Vec::<u16>::new());
+        assert_eq!(p("event id 0").event_ids, [0], "providers do log event 0");
+        assert!(
+            p("0").event_ids.is_empty(),
+            "but a bare 0 is not taken for one"
+        );
     }
 
     #[test]
