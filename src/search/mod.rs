@@ -21,6 +21,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::article::Date;
+/// One event of a hit: its ID and source, as stored with the article's document.
+pub use crate::index::document::EventSummary as HitEvent;
 use crate::index::document::{date_number, excerpt, SectionText, Summary};
 use crate::index::SearchIndex;
 pub use plan::Filters;
@@ -103,15 +105,6 @@ pub struct Interpreted {
     pub codes: Vec<String>,
     /// The remaining words, phrases and fields.
     pub terms: Vec<query::Clause>,
-}
-
-/// One event of a hit.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct HitEvent {
-    /// Event ID.
-    pub id: u16,
-    /// Source, when known.
-    pub source: Option<String>,
 }
 
 /// The fix shown inline in a hit.
@@ -380,14 +373,7 @@ impl Engine {
                 heading: f.heading,
                 text: f.text,
             }),
-            events: summary
-                .events
-                .into_iter()
-                .map(|e| HitEvent {
-                    id: e.id,
-                    source: e.source,
-                })
-                .collect(),
+            events: summary.events,
             id: summary.id,
             title: summary.title,
             url,

@@ -28,6 +28,17 @@ impl Folder {
         }
     }
 
+    /// A folder holding the shipped seed article.
+    fn with_seed() -> Folder {
+        let f = Folder::new();
+        fs::copy(
+            repo().join("articles/Q190698.md"),
+            f.articles.join("Q190698.md"),
+        )
+        .unwrap();
+        f
+    }
+
     fn write(&self, name: &str, text: &str) {
         let path = self.articles.join(name);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -145,12 +156,7 @@ fn words_rank_and_partial_matches_follow() {
 
 #[test]
 fn hits_carry_the_fix_and_a_marked_snippet() {
-    let f = Folder::new();
-    fs::copy(
-        repo().join("articles/Q190698.md"),
-        f.articles.join("Q190698.md"),
-    )
-    .unwrap();
+    let f = Folder::with_seed();
     let (engine, _) = f.open();
     let r = engine.search(&SearchRequest::new("event id 5058")).unwrap();
     let hit = &r.hits[0];
@@ -481,12 +487,7 @@ thread_local! {
 #[test]
 fn kill_9_during_a_rebuild_never_breaks_the_next_search() {
     use std::process::{Command, Stdio};
-    let f = Folder::new();
-    fs::copy(
-        repo().join("articles/Q190698.md"),
-        f.articles.join("Q190698.md"),
-    )
-    .unwrap();
+    let f = Folder::with_seed();
     for n in 0..1500 {
         f.write(
             &format!("gen/G{n}.md"),
