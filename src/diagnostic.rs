@@ -117,11 +117,6 @@ pub struct FileDiagnostic {
 }
 
 impl FileDiagnostic {
-    /// The file this problem is about.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// One JSON object, for `--format json`: the diagnostic's fields plus `file`.
     pub fn to_json(&self) -> serde_json::Value {
         let d = &self.diagnostic;
@@ -157,23 +152,8 @@ impl fmt::Display for FileDiagnostic {
     }
 }
 
-/// Converts a byte offset in `text` to a 1-based (line, column) pair, column in characters.
-///
-/// Offsets past the end, or inside a multi-byte character, are clamped to the nearest
-/// earlier character boundary, so this never panics.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-/// Like [`line_col`] for raw bytes that may not be valid UTF-8: columns count bytes.
+/// Converts a byte offset in `bytes` (which may not be valid UTF-8) to a 1-based
+/// (line, column) pair, columns counting bytes; offsets past the end are clamped.
 pub fn line_col_bytes(bytes: &[u8], offset: usize) -> (usize, usize) {
     let offset = offset.min(bytes.len());
     let before = &bytes[..offset];
@@ -190,13 +170,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_col_counts_characters_from_one() {
-        let text = "ab\ncé\nx";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 3), (2, 1));
-        assert_eq!(line_col(text, 6), (2, 3));
-        assert_eq!(line_col(text, 5), (2, 2), "inside é clamps back");
-        assert_eq!(line_col(text, 100), (3, 2));
+    fn byte_positions_count_from_one() {
+        assert_eq!(line_col_bytes(b"ab\ncd\xff", 0), (1, 1));
+        assert_eq!(line_col_bytes(b"ab\ncd\xff", 5), (2, 3));
+        assert_eq!(line_col_bytes(b"ab", 100), (1, 3));
     }
 
     #[test]

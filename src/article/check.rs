@@ -39,6 +39,15 @@ pub fn check_article(article: &Article) -> Vec<Diagnostic> {
     out
 }
 
+/// The message for a file whose id `id` another file, `first`, already has; `note` is
+/// appended after "has it too" (empty, or how the ids differ). The indexer says the same.
+pub fn duplicate_message(id: &str, first: &std::path::Path, note: &str) -> String {
+    format!(
+        "duplicate id `{id}`: `{}` has it too{note}; this file is skipped",
+        first.display()
+    )
+}
+
 /// Applies the collection rules to `articles` (sorted by path first), removing the
 /// losers of duplicate ids, and returns what it found.
 pub fn check_collection(articles: &mut Vec<LoadedArticle>) -> Vec<FileDiagnostic> {
@@ -69,11 +78,7 @@ pub fn check_collection(articles: &mut Vec<LoadedArticle>) -> Vec<FileDiagnostic
                         "duplicate-id",
                         line,
                         1,
-                        format!(
-                            "duplicate id `{}`: `{}` has it too{case}; this file is skipped",
-                            a.article.id(),
-                            winner.path.display()
-                        ),
+                        duplicate_message(a.article.id(), &winner.path, &case),
                     )
                     .in_file(&a.path),
                 );

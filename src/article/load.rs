@@ -94,8 +94,9 @@ pub fn read_article(path: &Path) -> (Option<Article>, Vec<FileDiagnostic>) {
     }
 }
 
-/// Reads a file of at most [`MAX_ARTICLE_BYTES`].
-fn read_capped(path: &Path) -> std::result::Result<Vec<u8>, Diagnostic> {
+/// Reads a file of at most [`MAX_ARTICLE_BYTES`]; a larger one is refused from its size,
+/// before any of it is read. The indexer reads through this too.
+pub fn read_capped(path: &Path) -> std::result::Result<Vec<u8>, Diagnostic> {
     let read_error = |e: std::io::Error| {
         Diagnostic::error("read-error", 1, 1, format!("cannot read the file: {e}"))
     };

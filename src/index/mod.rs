@@ -409,12 +409,9 @@ fn update(
             owner.insert(e.id.as_str(), rel.as_str());
         } else if usable {
             let first = owner.get(e.id.as_str()).copied().unwrap_or("");
-            report.problems.push(format!(
-                "{}:1:1: error: duplicate id `{}`: `{}` has it too; this file is skipped",
-                root.join(rel).display(),
-                e.id,
-                root.join(first).display()
-            ));
+            report
+                .problems
+                .push(duplicate_problem(root, rel, &e.id, first));
         }
         want_active.insert(rel.clone(), wins);
     }
@@ -563,12 +560,9 @@ fn build_fresh(
             };
             if let Some(doc) = doc {
                 match owner.get(&e.id) {
-                    Some(first) => report.problems.push(format!(
-                        "{}:1:1: error: duplicate id `{}`: `{}` has it too; this file is skipped",
-                        root.join(&s.rel).display(),
-                        e.id,
-                        root.join(first).display()
-                    )),
+                    Some(first) => report
+                        .problems
+                        .push(duplicate_problem(root, &s.rel, &e.id, first)),
                     None => {
                         owner.insert(e.id.clone(), s.rel.clone());
                         writer.add_document(doc).map_err(tantivy_error)?;
@@ -585,35 +579,10 @@ fn build_fresh(
 
 /// Reads, hashes, parses and builds the document of one file.
 fn read_and_build(index: &SearchIndex, s: &Seen) -> (Read, Option<tantivy::TantivyDocument>) {
-    let bytes = match fs::read(&s.abs) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                Read {
-                    hash: 0,
-                    id: None,
-                    errors: vec![format!("1:1: error: cannot read the file: {e}")],
-                },
-                None,
-            )
-        }
+    let (bytes, hash) = match read_hashed(s) {
+        Ok(read) => read,
+        Err(failed) => return (failed, None),
     };
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-    if bytes.len() as u64 > load::MAX_ARTICLE_BYTES {
-        let err = format!(
-            "1:1: error: the file is {} bytes; articles are limited to {}",
-            bytes.len(),
-            load::MAX_ARTICLE_BYTES
-        );
-        return (
-            Read {
-                hash,
-                id: None,
-                errors: vec![err],
-            },
-            None,
-        );
-    }
     let parsed = article::parse_bytes(&bytes);
     match parsed.article {
         Some(a) => {
@@ -638,6 +607,28 @@ fn read_and_build(index: &SearchIndex, s: &Seen) -> (Read, Option<tantivy::Tanti
     }
 }
 
+/// `path:1:1: error: duplicate id …`, as `kbase check` words it.
+fn duplicate_problem(root: &Path, rel: &str, id: &str, first: &str) -> String {
+    let message = article::check::duplicate_message(id, &root.join(first), "");
+    format!("{}:1:1: error: {message}", root.join(rel).display())
+}
+
+/// Reads a changed file through the article loader's size cap (nothing over it is read
+/// into memory) and hashes it; a failure comes back as the [`Read`] to record.
+fn read_hashed(s: &Seen) -> std::result::Result<(Vec<u8>, u64), Read> {
+    match load::read_capped(&s.abs) {
+        Ok(bytes) => {
+            let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+            Ok((bytes, hash))
+        }
+        Err(d) => Err(Read {
+            hash: 0,
+            id: None,
+            errors: error_lines(std::slice::from_ref(&d)),
+        }),
+    }
+}
+
 /// `line:col: error: message` for each error.
 fn error_lines(diagnostics: &[crate::diagnostic::Diagnostic]) -> Vec<String> {
     diagnostics
@@ -649,33 +640,15 @@ fn error_lines(diagnostics: &[crate::diagnostic::Diagnostic]) -> Vec<String> {
 
 /// Reads, hashes and parses one changed file.
 fn read_one(s: &Seen, prev: Option<&Entry>) -> Read {
-    let bytes = match fs::read(&s.abs) {
-        Ok(b) => b,
-        Err(e) => {
-            return Read {
-                hash: 0,
-                id: None,
-                errors: vec![format!("1:1: error: cannot read the file: {e}")],
-            }
-        }
+    let (bytes, hash) = match read_hashed(s) {
+        Ok(read) => read,
+        Err(failed) => return failed,
     };
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
     if let Some(p) = prev.filter(|p| p.hash == hash && !p.id.is_empty() && p.errors.is_empty()) {
         return Read {
             hash,
             id: Some(p.id.clone()),
             errors: Vec::new(),
-        };
-    }
-    if bytes.len() as u64 > load::MAX_ARTICLE_BYTES {
-        return Read {
-            hash,
-            id: None,
-            errors: vec![format!(
-                "1:1: error: the file is {} bytes; articles are limited to {}",
-                bytes.len(),
-                load::MAX_ARTICLE_BYTES
-            )],
         };
     }
     let parsed = article::parse_bytes(&bytes);

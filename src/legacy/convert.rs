@@ -181,9 +181,8 @@ fn add_words(keywords: &mut Vec<String>, value: &str) {
     }
 }
 
-static METADATA_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:kb\w*|[\d.,/]+[a-zA-Z]?|[A-Z0-9/_.\-]+)$").unwrap_or_else(|e| panic!("{e}"))
-});
+static METADATA_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| crate::extract::re(r"^(?:kb\w*|[\d.,/]+[a-zA-Z]?|[A-Z0-9/_.\-]+)$"));
 
 /// Legacy lines before the applies-to box: versions, platforms, `kb` keywords.
 fn is_legacy_metadata(line: &str) -> bool {
@@ -224,9 +223,8 @@ fn strip_metadata<'a>(lines: &[&'a str], keywords: &mut Vec<String>) -> Vec<&'a 
     out
 }
 
-static VERSIONS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(.*?),?\s+versions?\s+(.+)$").unwrap_or_else(|e| panic!("{e}"))
-});
+static VERSIONS: LazyLock<Regex> =
+    LazyLock::new(|| crate::extract::re(r"(?i)^(.*?),?\s+versions?\s+(.+)$"));
 
 /// Products from the applies-to items, else from the PRODUCT and PROD/VER lines.
 fn products(layout: &Layout) -> Vec<Product> {

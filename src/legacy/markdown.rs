@@ -148,14 +148,10 @@ pub(crate) fn render(parts: &[Part<'_>]) -> String {
 
 /// A list item: `-`, `*`, `·` or `•` bullets, or `1.` / `1)` numbers. (The archive's `o`
 /// bullets stay text: the letter cannot be told from a word.)
-static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^( {0,4})([-*\u{b7}\u{2022}]|\d{1,3}[.)])( +)(\S.*)$")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
-static REF_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*Q\d{5,6}\b").unwrap_or_else(|e| panic!("{e}")));
-static ARTICLE_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bQ0*(\d{5,6})\b").unwrap_or_else(|e| panic!("{e}")));
+static LIST_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| crate::extract::re(r"^( {0,4})([-*\u{b7}\u{2022}]|\d{1,3}[.)])( +)(\S.*)$"));
+static REF_LINE: LazyLock<Regex> = LazyLock::new(|| crate::extract::re(r"^\s*Q\d{5,6}\b"));
+static ARTICLE_REF: LazyLock<Regex> = LazyLock::new(|| crate::extract::re(r"\bQ0*(\d{5,6})\b"));
 
 fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
     if lines.iter().all(|l| REF_LINE.is_match(l)) {

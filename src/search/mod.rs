@@ -216,11 +216,6 @@ impl Engine {
         })
     }
 
-    /// The index underneath.
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
-    }
-
     /// Number of articles searchable.
     pub fn num_docs(&self) -> u64 {
         self.index.reader.searcher().num_docs()
@@ -388,9 +383,11 @@ impl Engine {
 /// nothing matches (an id or event search). Sections are ranked by a cheap count of the
 /// query terms in their lower-cased text, and only the best one is analysed.
 fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> String {
-    let mut best: Option<(usize, usize, usize)> = None; // (matches, section, first match)
+    // (matches, section, first match, byte offsets of the lower-cased text hold for the text)
+    let mut best: Option<(usize, usize, usize, bool)> = None;
     for (i, s) in sections.iter().enumerate() {
         let lower = s.text.to_lowercase();
+        let same_offsets = lower.len() == s.text.len();
         let mut count = 0;
         let mut first = usize::MAX;
         for t in terms {
@@ -400,14 +397,13 @@ fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionTe
             }
         }
         if count > best.map_or(0, |b| b.0) {
-            best = Some((count, i, first));
+            best = Some((count, i, first, same_offsets));
         }
     }
-    if let Some((_, i, first)) = best {
+    if let Some((_, i, first, same_offsets)) = best {
         // Analyse only a window around the first match: sections can be long.
         let text = &sections[i].text;
-        let lower_len_matches = text.to_lowercase().len() == text.len();
-        let window = if lower_len_matches {
+        let window = if same_offsets {
             window(text, first, SNIPPET_CHARS * 3)
         } else {
             text.as_str()
