@@ -23,3 +23,27 @@ pub const ENV_DATA: &str = "KBASE_DATA";
 pub const ENV_ADDR: &str = "KBASE_ADDR";
 /// Environment variable overriding [`DEFAULT_TEMPLATES`].
 pub const ENV_TEMPLATES: &str = "KBASE_TEMPLATES";
+/// Environment variable holding the bearer token of `POST /api/v1/admin/reindex`; the
+/// endpoint does not exist while it is unset.
+pub const ENV_ADMIN_TOKEN: &str = "KBASE_ADMIN_TOKEN";
+/// Shortest admin token accepted: a guessable token is worse than none.
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
+/// Environment variable listing the origins allowed by CORS, comma-separated; CORS is off
+/// while it is unset.
+pub const ENV_CORS_ORIGINS: &str = "KBASE_CORS_ORIGINS";
+/// Environment variable capping the requests served at once (see
+/// [`DEFAULT_MAX_IN_FLIGHT`]).
+pub const ENV_MAX_IN_FLIGHT: &str = "KBASE_MAX_IN_FLIGHT";
+
+/// Requests served at once before new ones get `503` with `Retry-After`: enough for
+/// bursts on a small machine, few enough that a queue never grows without bound.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+/// Longest time a request may take, body included, before it gets `408`.
+pub const REQUEST_TIMEOUT_SECS: u64 = 10;
+/// Longest time a client may take to send a request's headers before the connection is
+/// closed (slow-header attacks).
+pub const HEADER_TIMEOUT_SECS: u64 = 5;
+/// How long a shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE_SECS: u64 = 10;
+/// Largest request body accepted (`413` above it).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

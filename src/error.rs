@@ -29,9 +29,9 @@ pub enum Error {
     /// Another kbase process is writing the index.
     #[error("the index in `{}` is in use by another kbase process; try again when it has finished", .0.display())]
     IndexBusy(PathBuf),
-    /// A command whose capability this build does not have yet.
-    #[error("`kbase {0}` is not built yet")]
-    NotBuilt(&'static str),
+    /// A setting (flag or environment variable) has a value kbase refuses.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Result with the crate's [`Error`].

@@ -21,8 +21,11 @@
 //! - [`legacy`]: legacy Microsoft KB text → native articles (`kbase import`).
 //! - [`index`]: the tantivy index as a cache of the articles folder: schema, analyzer,
 //!   incremental updates, atomic rebuilds, the manifest of what it holds.
+//! - [`store`]: the articles folder as it changes (a debounced watcher).
 //! - [`search`]: query understanding, ranking, snippets, the fix, facets; the v1 search
-//!   response.
+//!   response; article and event lookups; suggestions from pasted tickets and Event
+//!   Viewer XML.
+//! - [`server`]: `kbase serve`: the HTTP API, permalinks, metrics, live reload.
 
 pub mod article;
 pub mod config;
@@ -32,5 +35,7 @@ pub mod extract;
 pub mod index;
 pub mod legacy;
 pub mod search;
+pub mod server;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ use kbase::config;
 use kbase::diagnostic::Severity;
 use kbase::legacy;
 use kbase::search::{Engine, SearchError, SearchRequest};
+use kbase::server::ServerConfig;
 
 /// Knowledge-base article server and search engine for IT helpdesks.
 #[derive(Parser)]
@@ -40,6 +41,15 @@ enum Command {
         /// Do not watch the articles folder for changes.
         #[arg(long)]
         no_watch: bool,
+        /// Bearer token enabling POST /api/v1/admin/reindex (at least 32 bytes).
+        #[arg(long, env = config::ENV_ADMIN_TOKEN, hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Origins allowed by CORS, comma-separated (CORS is off without them).
+        #[arg(long, env = config::ENV_CORS_ORIGINS)]
+        cors_origins: Option<String>,
+        /// Requests served at once; more get 503 with Retry-After.
+        #[arg(long, env = config::ENV_MAX_IN_FLIGHT, default_value_t = config::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: usize,
     },
     /// Convert legacy KB text articles into native articles.
     Import {
@@ -124,7 +134,30 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { articles, format } => check(&articles.articles, format),
-        Command::Serve { .. } => Err(kbase::Error::NotBuilt("serve")),
+        Command::Serve {
+            articles,
+            data,
+            addr,
+            templates,
+            no_watch,
+            admin_token,
+            cors_origins,
+            max_in_flight,
+        } => {
+            let mut config = ServerConfig::new(articles.articles, data.data);
+            config.templates = templates;
+            config.watch = !no_watch;
+            config.admin_token = admin_token.filter(|t| !t.is_empty());
+            config.cors_origins = cors_origins
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+            config.max_in_flight = max_in_flight;
+            serve(config, &addr)
+        }
         Command::Import {
             src,
             out,
@@ -156,6 +189,24 @@ fn main() -> ExitCode {
         eprintln!("kbase: error: {e}");
         ExitCode::from(2)
     })
+}
+
+/// Runs the server until SIGINT or SIGTERM, logging to stderr (`RUST_LOG` sets the
+/// level; `info` by default, `kbase::access=warn` silences the access log).
+fn serve(config: ServerConfig, addr: &str) -> kbase::Result<ExitCode> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| kbase::Error::Config(format!("cannot start the server runtime: {e}")))?;
+    runtime.block_on(kbase::server::run(config, addr))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn import(

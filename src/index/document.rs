@@ -65,13 +65,38 @@ pub struct SectionText {
     pub text: String,
 }
 
-/// Builds the index document of `article`, found at `path` (relative, `/`-separated).
-pub fn build(fields: &Fields, article: &Article, path: &str) -> TantivyDocument {
+/// The articles `article` points to: its `see_also` ids, then the `Q…` numbers its text
+/// names, each once (ignoring case), itself left out. Indexed in `refs`, so that an
+/// article's back-references are one term query.
+pub fn references(article: &Article) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let texts = article.sections.iter().map(|s| s.markdown.as_str());
+    let found = texts.flat_map(extract::article_refs);
+    for id in article
+        .front
+        .see_also
+        .iter()
+        .cloned()
+        .chain(found)
+    {
+        if !id.eq_ignore_ascii_case(article.id())
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(&id))
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Builds the index document of `article`, found at `path` (relative, `/`-separated),
+/// whose file text is `source`.
+pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> TantivyDocument {
     let f = &article.front;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, article.id());
     doc.add_text(fields.id_key, article.id().to_ascii_lowercase());
     doc.add_text(fields.path, path);
+    doc.add_text(fields.text, source);
     doc.add_text(fields.title, article.title());
 
     let mut all_text = String::with_capacity(4096);
@@ -112,7 +137,7 @@ pub fn build(fields: &Fields, article: &Article, path: &str) -> TantivyDocument 
     if let Some(d) = f.published.or(f.updated) {
         doc.add_i64(fields.published, date_number(&d.to_string()));
     }
-    for r in &f.see_also {
+    for r in references(article) {
         doc.add_text(fields.refs, r.to_ascii_lowercase());
     }
 

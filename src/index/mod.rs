@@ -102,6 +102,35 @@ fn tantivy_error(e: impl std::fmt::Display) -> Error {
     Error::Index(e.to_string())
 }
 
+/// The right to write the index under a data folder, held until dropped.
+///
+/// `kbase index` takes it for one update; `kbase serve` holds it for its whole life, so
+/// its reloads never race another writer and a second writer is told at once that the
+/// index is in use (the OS releases the lock when a process dies, even by `kill -9`).
+#[derive(Debug)]
+pub struct IndexLock {
+    _file: fs::File,
+    base: PathBuf,
+}
+
+/// Takes the write lock of the index under `data`, or fails at once with
+/// [`Error::IndexBusy`] when another process holds it.
+pub fn lock(data: &Path) -> Result<IndexLock> {
+    let base = data.join("index");
+    fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+    let lock_path = base.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    if file.try_lock().is_err() {
+        return Err(Error::IndexBusy(base));
+    }
+    Ok(IndexLock { _file: file, base })
+}
+
 /// Opens the index under `data` and brings it up to date with the articles under
 /// `articles`, rebuilding it when it is missing, damaged, of another schema version, or
 /// `options.rebuild` asks. `progress` counts the files read (hidden bars cost nothing).
@@ -111,23 +140,25 @@ pub fn open(
     options: OpenOptions,
     progress: &ProgressBar,
 ) -> Result<(SearchIndex, UpdateReport)> {
+    let lock = lock(data)?;
+    open_locked(&lock, articles, options, progress)
+}
+
+/// [`open`] for a caller that already holds the write lock: each call opens the live
+/// generation afresh, so a server calls it again to reload and swaps in the result while
+/// searches on the previous one finish undisturbed.
+pub fn open_locked(
+    lock: &IndexLock,
+    articles: &Path,
+    options: OpenOptions,
+    progress: &ProgressBar,
+) -> Result<(SearchIndex, UpdateReport)> {
     let started = Instant::now();
-    let base = data.join("index");
-    fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
-    let lock_path = base.join("lock");
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| Error::io(&lock_path, e))?;
-    if lock.try_lock().is_err() {
-        return Err(Error::IndexBusy(base));
-    }
+    let base = &lock.base;
     let existing = if options.rebuild {
-        Err("--rebuild was asked".to_owned())
+        Err("a rebuild was asked".to_owned())
     } else {
-        open_current(&base)
+        open_current(base)
     };
     let (mut index, manifest, rebuilt) = match existing {
         Ok((index, manifest)) => (index, manifest, None),
@@ -145,14 +176,13 @@ pub fn open(
     };
     let mut report = update(&mut index, articles, manifest, progress)?;
     if rebuilt.is_some() {
-        switch_current(&base, &index.dir)?;
+        switch_current(base, &index.dir)?;
     } else {
-        remove_other_generations(&base, &index.dir);
+        remove_other_generations(base, &index.dir);
     }
     report.rebuilt = rebuilt;
     report.indexed = index.reader.searcher().num_docs();
     report.elapsed = started.elapsed();
-    drop(lock);
     Ok((index, report))
 }
 
@@ -455,14 +485,19 @@ fn update(
         )> = batch
             .par_iter()
             .map(|rel| {
-                let abs = root.join(rel);
-                let (article, diags) = load::read_article(&abs);
-                let doc = match article {
-                    Some(a) => Ok(document::build(&index.fields, &a, rel)),
-                    None => Err(diags
-                        .iter()
-                        .find(|d| d.diagnostic.is_error())
-                        .map_or_else(String::new, ToString::to_string)),
+                let seen = Seen {
+                    rel: rel.clone(),
+                    abs: root.join(rel),
+                    len: 0,
+                    mtime_ns: 0,
+                };
+                let doc = match read_and_build(index, &seen) {
+                    (_, Some(doc)) => Ok(doc),
+                    (read, None) => Err(format!(
+                        "{}:{}",
+                        seen.abs.display(),
+                        read.errors.first().map_or("", String::as_str)
+                    )),
                 };
                 progress.inc(1);
                 (rel.clone(), doc)
@@ -583,10 +618,23 @@ fn read_and_build(index: &SearchIndex, s: &Seen) -> (Read, Option<tantivy::Tanti
         Ok(read) => read,
         Err(failed) => return (failed, None),
     };
-    let parsed = article::parse_bytes(&bytes);
+    let text = match article::decode(&bytes) {
+        Ok(text) => text,
+        Err(d) => {
+            return (
+                Read {
+                    hash,
+                    id: None,
+                    errors: error_lines(&[d]),
+                },
+                None,
+            )
+        }
+    };
+    let parsed = article::parse(&text);
     match parsed.article {
         Some(a) => {
-            let doc = document::build(&index.fields, &a, &s.rel);
+            let doc = document::build(&index.fields, &a, &s.rel, &text);
             (
                 Read {
                     hash,

@@ -4,8 +4,8 @@
 //! identifiers (article ids, event IDs, sources, codes, products, categories) are exact
 //! `STRING` terms, lower-cased where matching ignores case. Event IDs are indexed in three
 //! tiers (named in the title, listed in the front matter, found in the text) so that the
-//! ranking of DESIGN §4 is a matter of weights. The stored part is small: the id, a JSON
-//! summary for hits, and the sections' text for snippets.
+//! ranking of DESIGN §4 is a matter of weights. The stored part: the id, a JSON summary for
+//! hits, the sections' text for snippets, and the source text for the article API.
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
@@ -13,7 +13,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -65,6 +65,9 @@ pub struct Fields {
     pub summary: Field,
     /// Sections' anchors and plain text, JSON (stored only), for snippets.
     pub sections: Field,
+    /// The file's text as indexed (stored only): the article API and its renditions serve
+    /// this, so a broken edit on disk leaves the last good version readable too.
+    pub text: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -103,6 +106,7 @@ pub fn build() -> (Schema, Fields) {
         refs: b.add_text_field("refs", STRING),
         summary: b.add_text_field("summary", STORED),
         sections: b.add_text_field("sections", STORED),
+        text: b.add_text_field("text", STORED),
     };
     (b.build(), fields)
 }

@@ -7,8 +7,10 @@
 //! prints. Nothing here knows HTTP: bad requests are [`SearchError::BadRequest`] naming
 //! the parameter.
 
+pub mod lookup;
 pub mod plan;
 pub mod query;
+pub mod suggest;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -231,6 +233,18 @@ impl Engine {
         let started = Instant::now();
         let filters = validate(req)?;
         let parsed = self.parse(&req.q);
+        self.run(req, &filters, parsed, started)
+    }
+
+    /// Runs an already understood query (the search box's, or one built from a ticket by
+    /// [`Engine::suggest`]).
+    fn run(
+        &self,
+        req: &SearchRequest,
+        filters: &Filters,
+        parsed: ParsedQuery,
+        started: Instant,
+    ) -> Result<SearchResponse, SearchError> {
         let interpreted = Interpreted {
             event_ids: parsed.event_ids.clone(),
             sources: parsed.sources.clone(),
@@ -272,7 +286,7 @@ impl Engine {
             &parsed,
             f,
             &mut analyzer,
-            &filters,
+            filters,
             &df,
             searcher.num_docs(),
         );

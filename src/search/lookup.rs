@@ -1,0 +1,308 @@
+//! Lookups that are not ranked searches: one article by id (with its references and
+//! back-references), and every article naming one event ID, grouped by source.
+//!
+//! Both read only the index: the article's text is the version that was indexed, so an
+//! edit that broke the file on disk leaves the last good version readable, and an id from
+//! a URL never becomes a file path. Nothing here knows HTTP.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use super::{Engine, Fix, SearchError};
+use crate::article::{self, Article, FrontMatter, SectionKind};
+use crate::index::document::{references, Summary};
+
+/// Most back-references listed for one article.
+pub const MAX_BACK_REFERENCES: usize = 200;
+/// Most articles listed for one event ID.
+pub const MAX_EVENT_ARTICLES: usize = 500;
+
+/// A link to another article, with its title when kbase has it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ArticleLink {
+    /// Article id.
+    pub id: String,
+    /// Title, `None` for an id kbase does not hold.
+    pub title: Option<String>,
+    /// Permalink.
+    pub url: String,
+}
+
+/// One section as the article API returns it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SectionView {
+    /// Anchor, for `/kb/{id}#{anchor}` links.
+    pub id: String,
+    /// What the section is for.
+    pub kind: SectionKind,
+    /// Heading as written.
+    pub heading: String,
+    /// Markdown as written.
+    pub markdown: String,
+    /// Sanitised HTML.
+    pub html: String,
+}
+
+/// A whole article: the `GET /api/v1/articles/{id}` response and what the article page
+/// shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    /// Every front matter field.
+    #[serde(flatten)]
+    pub front: FrontMatter,
+    /// Permalink.
+    pub url: String,
+    /// The section that fixes the problem, when there is one.
+    pub fix: Option<Fix>,
+    /// Sections in order.
+    pub sections: Vec<SectionView>,
+    /// Articles this one points to (`see_also`, then ids named in the text).
+    pub references: Vec<ArticleLink>,
+    /// Articles that point to this one.
+    pub referenced_by: Vec<ArticleLink>,
+    /// The article file's text as indexed (the `.md` rendition).
+    #[serde(skip)]
+    pub source: String,
+    /// The parsed article (for the plain-text rendition and pages).
+    #[serde(skip)]
+    pub article: Article,
+}
+
+/// An article listed under an event.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EventArticle {
+    /// Article id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Permalink.
+    pub url: String,
+    /// First product.
+    pub product: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// The fix, inline.
+    pub fix: Option<Fix>,
+}
+
+/// The articles naming an event ID with one source (or with none named).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EventGroup {
+    /// The event source, `None` for articles that name the ID without a source.
+    pub source: Option<String>,
+    /// Articles, strongest first (ID in the title, then in the front matter, then text).
+    pub articles: Vec<EventArticle>,
+}
+
+/// The `GET /api/v1/events/{event_id}` response.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EventsResponse {
+    /// The event ID asked for.
+    pub event_id: u16,
+    /// The source asked for, if any.
+    pub source: Option<String>,
+    /// Articles matching in all (the groups list at most [`MAX_EVENT_ARTICLES`]).
+    pub total: usize,
+    /// Groups by source: the largest first, articles without a source last.
+    pub sources: Vec<EventGroup>,
+}
+
+fn internal(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Internal(e.to_string())
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn stored(doc: &TantivyDocument, field: Field) -> &str {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+fn fix_of(summary: &Summary) -> Option<Fix> {
+    summary.fix.as_ref().map(|f| Fix {
+        url: format!("/kb/{}#{}", summary.id, f.anchor),
+        section: f.section.clone(),
+        heading: f.heading.clone(),
+        text: f.text.clone(),
+    })
+}
+
+impl Engine {
+    fn summary_at(&self, searcher: &Searcher, at: DocAddress) -> Result<Summary, SearchError> {
+        let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
+        serde_json::from_str(stored(&doc, self.index.fields.summary)).map_err(internal)
+    }
+
+    fn find_id(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
+        let q = term(self.index.fields.id_key, &id.to_ascii_lowercase());
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .map_err(internal)?;
+        Ok(top.first().map(|(_, a)| *a))
+    }
+
+    /// The article with this id (any case), `None` when there is none. An id that is not
+    /// a valid article id is simply not found.
+    pub fn article(&self, id: &str) -> Result<Option<ArticleView>, SearchError> {
+        if !article::is_valid_id(id) {
+            return Ok(None);
+        }
+        let searcher = self.index.reader.searcher();
+        let Some(at) = self.find_id(&searcher, id)? else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
+        let source = stored(&doc, self.index.fields.text).to_owned();
+        let summary: Summary =
+            serde_json::from_str(stored(&doc, self.index.fields.summary)).map_err(internal)?;
+        let parsed = article::parse(&source);
+        let article = parsed
+            .article
+            .ok_or_else(|| internal(format!("the indexed text of {id} does not parse")))?;
+        let mut refs = Vec::new();
+        for r in references(&article) {
+            let title = match self.find_id(&searcher, &r)? {
+                Some(at) => Some(self.summary_at(&searcher, at)?.title),
+                None => None,
+            };
+            refs.push(ArticleLink {
+                url: format!("/kb/{r}"),
+                id: r,
+                title,
+            });
+        }
+        let back = term(self.index.fields.refs, &article.id().to_ascii_lowercase());
+        let mut referenced_by = Vec::new();
+        for (_, at) in searcher
+            .search(
+                &back,
+                &TopDocs::with_limit(MAX_BACK_REFERENCES).order_by_score(),
+            )
+            .map_err(internal)?
+        {
+            let s = self.summary_at(&searcher, at)?;
+            referenced_by.push(ArticleLink {
+                url: format!("/kb/{}", s.id),
+                id: s.id,
+                title: Some(s.title),
+            });
+        }
+        referenced_by.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Some(ArticleView {
+            front: article.front.clone(),
+            url: format!("/kb/{}", article.id()),
+            fix: fix_of(&summary),
+            sections: article
+                .sections
+                .iter()
+                .map(|s| SectionView {
+                    id: s.anchor.clone(),
+                    kind: s.kind,
+                    heading: s.heading.clone(),
+                    markdown: s.markdown.clone(),
+                    html: s.html(),
+                })
+                .collect(),
+            references: refs,
+            referenced_by,
+            source,
+            article,
+        }))
+    }
+
+    /// The articles naming `event_id` (only with `source`, when given), grouped by source.
+    pub fn events(
+        &self,
+        event_id: u16,
+        source: Option<&str>,
+    ) -> Result<EventsResponse, SearchError> {
+        let f = &self.index.fields;
+        let id = event_id.to_string();
+        let tier = |field: Field, score: f32| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(term(field, &id), score)),
+            )
+        };
+        let any: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+            tier(f.event_title, 3.0),
+            tier(f.event_meta, 2.0),
+            tier(f.event_any, 1.0),
+        ]));
+        let source = source.map(str::trim).filter(|s| !s.is_empty());
+        let query: Box<dyn Query> = match source {
+            Some(s) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, any),
+                (
+                    Occur::Must,
+                    term(f.source_event, &format!("{}:{id}", s.to_lowercase())),
+                ),
+            ])),
+            None => any,
+        };
+        let searcher = self.index.reader.searcher();
+        let (top, total) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(MAX_EVENT_ARTICLES).order_by_score(),
+                    Count,
+                ),
+            )
+            .map_err(internal)?;
+        let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
+        for (_, at) in top {
+            let summary = self.summary_at(&searcher, at)?;
+            let mut sources: Vec<Option<String>> = summary
+                .events
+                .iter()
+                .filter(|e| e.id == event_id && e.source.is_some())
+                .map(|e| e.source.clone())
+                .collect();
+            sources.dedup();
+            if let Some(s) = source {
+                sources.retain(|x| x.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(s)));
+                if sources.is_empty() {
+                    sources.push(Some(s.to_owned()));
+                }
+            }
+            if sources.is_empty() {
+                sources.push(None);
+            }
+            let entry = EventArticle {
+                url: format!("/kb/{}", summary.id),
+                fix: fix_of(&summary),
+                id: summary.id,
+                title: summary.title,
+                product: summary.product,
+                published: summary.published,
+            };
+            for s in sources {
+                groups.entry(s).or_default().push(entry.clone());
+            }
+        }
+        let mut sources: Vec<EventGroup> = groups
+            .into_iter()
+            .map(|(source, articles)| EventGroup { source, articles })
+            .collect();
+        sources.sort_by(|a, b| {
+            (a.source.is_none(), std::cmp::Reverse(a.articles.len()))
+                .cmp(&(b.source.is_none(), std::cmp::Reverse(b.articles.len())))
+        });
+        Ok(EventsResponse {
+            event_id,
+            source: source.map(str::to_owned),
+            total,
+            sources,
+        })
+    }
+}

@@ -1,0 +1,264 @@
+//! Suggestions from what a technician pastes: ticket text, log lines, or Windows Event
+//! Viewer XML (one `<Event>`, or an `<Events>` export of many).
+//!
+//! The input is read for what identifies a fix (event IDs with their sources, error and
+//! STOP codes, article ids) and for a few of its words; those become one query, ranked
+//! like a search: an event's source + ID first, then the ID alone, then the words. The
+//! XML reader is `roxmltree`, which expands no external entities and caps internal ones,
+//! so a hostile export costs bounded work. Nothing here knows HTTP.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::query::{Clause, Item};
+use super::{Engine, Hit, HitEvent, SearchError, SearchRequest};
+use crate::extract;
+
+/// Words of the pasted text that take part in ranking (the structured finds always do).
+pub const MAX_SUGGEST_WORDS: usize = 16;
+/// Characters of pasted text read for words; events, codes and ids are found in all of it.
+const WORD_CHARS: usize = 2000;
+
+/// What was pasted.
+#[derive(Debug, Clone)]
+pub enum SuggestInput {
+    /// Ticket text or log lines.
+    Text(String),
+    /// Event Viewer XML.
+    EventXml(String),
+}
+
+/// The `POST /api/v1/suggest` response.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestResponse {
+    /// Events found, with their sources when known.
+    pub events: Vec<HitEvent>,
+    /// Error and STOP codes found, normalised.
+    pub codes: Vec<String>,
+    /// Article ids found.
+    pub article_ids: Vec<String>,
+    /// Articles matching, in all.
+    pub total: usize,
+    /// Milliseconds spent.
+    pub took_ms: f64,
+    /// The ranked articles, each with its fix.
+    pub hits: Vec<Hit>,
+}
+
+/// One event of an Event Viewer export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlEvent {
+    /// `System/Provider/@EventSourceName`, else `@Name`.
+    pub source: Option<String>,
+    /// `System/EventID`.
+    pub id: u16,
+    /// `RenderingInfo/Message`, else the `EventData` values.
+    pub message: String,
+}
+
+/// Reads the events of an Event Viewer XML export: a lone `<Event>` or any element
+/// holding `<Event>`s. An event without a valid `EventID` (0..=65535) is skipped.
+pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(xml, options).map_err(|e| {
+        SearchError::BadRequest {
+            param: "body",
+            message: format!("not valid Event Viewer XML: {e}"),
+        }
+    })?;
+    let mut out = Vec::new();
+    for event in doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "Event")
+    {
+        let Some(system) = child(event, "System") else {
+            continue;
+        };
+        let Some(id) = child(system, "EventID")
+            .and_then(|n| n.text())
+            .and_then(|t| t.trim().parse::<u16>().ok())
+        else {
+            continue;
+        };
+        let source = child(system, "Provider").and_then(|p| {
+            p.attribute("EventSourceName")
+                .or_else(|| p.attribute("Name"))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        });
+        let rendered = child(event, "RenderingInfo")
+            .and_then(|r| child(r, "Message"))
+            .and_then(|m| m.text())
+            .map(str::to_owned);
+        let message = rendered.unwrap_or_else(|| {
+            child(event, "EventData")
+                .map(|d| {
+                    d.descendants()
+                        .filter_map(|n| n.text())
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        });
+        out.push(XmlEvent {
+            source,
+            id,
+            message,
+        });
+    }
+    if out.is_empty() {
+        return Err(SearchError::BadRequest {
+            param: "body",
+            message: "the XML holds no <Event> with a System/EventID".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// The first child element of `n` named `name` (any namespace).
+fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+impl Engine {
+    /// Finds the events, codes and article ids in `input` and the articles that fix them.
+    pub fn suggest(
+        &self,
+        input: &SuggestInput,
+        limit: usize,
+    ) -> Result<SuggestResponse, SearchError> {
+        let started = Instant::now();
+        let (events, text) = match input {
+            SuggestInput::Text(text) => {
+                let events: Vec<HitEvent> = extract::text_events(text)
+                    .into_iter()
+                    .map(|e| HitEvent {
+                        id: e.id,
+                        source: e.source,
+                    })
+                    .collect();
+                (events, text.clone())
+            }
+            SuggestInput::EventXml(xml) => {
+                let found = parse_event_xml(xml)?;
+                let mut events = Vec::new();
+                let mut text = String::new();
+                for e in found {
+                    push_unique(
+                        &mut events,
+                        HitEvent {
+                            id: e.id,
+                            source: e.source,
+                        },
+                    );
+                    text.push_str(&e.message);
+                    text.push('\n');
+                }
+                (events, text)
+            }
+        };
+        let head: String = text.chars().take(WORD_CHARS).collect();
+        let mut parsed = self.parse(&head);
+        for e in &events {
+            push_unique(&mut parsed.event_ids, e.id);
+            if let Some(s) = &e.source {
+                let s = s.to_lowercase();
+                push_unique(&mut parsed.source_events, (s.clone(), e.id));
+                push_unique(&mut parsed.sources, s);
+            }
+        }
+        for c in extract::codes(&text) {
+            push_unique(&mut parsed.codes, c);
+        }
+        for id in extract::article_refs(&text) {
+            push_unique(&mut parsed.article_ids, id);
+        }
+        // Words rank, but never exclude: a pasted "-x" is not a query operator.
+        let mut words: Vec<Clause> = Vec::new();
+        for c in parsed.clauses.drain(..) {
+            let plain = !c.negated
+                && c.any_of
+                    .iter()
+                    .all(|i| matches!(i, Item::Word(_) | Item::Phrase(_)));
+            if plain && words.len() < MAX_SUGGEST_WORDS && !words.contains(&c) {
+                words.push(c);
+            }
+        }
+        parsed.clauses = words;
+        let mut req = SearchRequest::new("");
+        req.limit = limit.clamp(1, super::MAX_LIMIT);
+        req.facets = false;
+        let response = self.run(&req, &super::Filters::default(), parsed.clone(), started)?;
+        Ok(SuggestResponse {
+            events,
+            codes: parsed.codes,
+            article_ids: parsed.article_ids,
+            total: response.total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            hits: response.hits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_one_event_and_an_export() {
+        let one = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
+  <System><Provider Name="MSExchangeIS"/><EventID Qualifiers="49152">1000</EventID></System>
+  <EventData><Data>first</Data><Data>second</Data></EventData></Event>"#;
+        let events = parse_event_xml(one).unwrap();
+        assert_eq!(
+            events,
+            [XmlEvent {
+                source: Some("MSExchangeIS".into()),
+                id: 1000,
+                message: "first second".into()
+            }]
+        );
+        let many = r#"<Events><Event><System><Provider Name="A" EventSourceName="Userenv"/>
+  <EventID>1030</EventID></System><RenderingInfo Culture="en-US"><Message>Windows cannot query</Message></RenderingInfo></Event>
+  <Event><System><EventID>99999</EventID></System></Event>
+  <Event><System><EventID>7</EventID></System></Event></Events>"#;
+        let events = parse_event_xml(many).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].source.as_deref(), Some("Userenv"));
+        assert_eq!(events[0].message, "Windows cannot query");
+        assert_eq!(events[1].id, 7);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_event_export() {
+        for bad in [
+            "",
+            "<Event>",
+            "<a/>",
+            "<!DOCTYPE x [<!ENTITY a \"aaaa\">]><Event/>",
+            "not xml",
+        ] {
+            assert!(
+                matches!(
+                    parse_event_xml(bad),
+                    Err(SearchError::BadRequest { param: "body", .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

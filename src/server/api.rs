@@ -1,0 +1,417 @@
+//! The v1 JSON API (DESIGN §5), the operational endpoints, and the permalink routes.
+//!
+//! Handlers are thin: read parameters (naming any that is wrong), call the engine, and
+//! shape the answer. Each carries its OpenAPI description, and the router registers
+//! handlers through those descriptions, so `/api/v1/openapi.json` cannot drift from the
+//! routes. Query strings are read by hand rather than through serde so that every
+//! mistake is a 400 naming the parameter, and invalid UTF-8 is decoded leniently.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+use super::error::{ApiError, Problem};
+use super::AppState;
+use crate::search::suggest::SuggestInput;
+use crate::search::{query, SearchRequest};
+
+/// The parameters of a query string, decoded leniently (invalid UTF-8 becomes U+FFFD).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(raw: Option<&str>) -> Params {
+        Params(
+            form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, if any.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+
+    /// A whole number in `min..=max`, `default` when absent or empty.
+    fn number(&self, name: &str, default: usize, min: usize, max: usize) -> Result<usize, ApiError> {
+        match self.get(name).map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_parameter(
+                        name,
+                        format!("must be a whole number from {min} to {max}, not `{}`", clip(v)),
+                    )
+                }),
+        }
+    }
+}
+
+/// At most 40 characters of a caller's value, for error messages.
+fn clip(v: &str) -> String {
+    match v.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &v[..i]),
+        None => v.to_owned(),
+    }
+}
+
+/// Search the articles.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search",
+    params(
+        ("q" = Option<String>, Query, description = "The query: words, \"phrases\", -excluded, OR, fields (title: product: source: event: code: id:), event IDs, article ids, error and STOP codes. At most 1,000 characters."),
+        ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 100 (default 10)."),
+        ("offset" = Option<usize>, Query, description = "Hits to skip, up to 10,000 (default 0)."),
+        ("product" = Option<String>, Query, description = "Only articles for this product (exact name, any case)."),
+        ("category" = Option<String>, Query, description = "Only articles in this category."),
+        ("from" = Option<String>, Query, description = "Published on or after this date, YYYY-MM-DD."),
+        ("to" = Option<String>, Query, description = "Published on or before this date, YYYY-MM-DD."),
+    ),
+    responses(
+        (status = 200, description = "Hits, each with its snippet and fix; facets; what the query was understood as.", content_type = "application/json"),
+        (status = 400, description = "A parameter is wrong; `detail` names it.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The index is not loaded yet or the server is saturated.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let p = Params::parse(raw.as_deref());
+    let run = || -> Result<Response, ApiError> {
+        let engine = state.engine()?;
+        let mut req = SearchRequest::new(p.text("q").unwrap_or_default());
+        req.limit = p.number("limit", 10, 1, crate::search::MAX_LIMIT)?;
+        req.offset = p.number("offset", 0, 0, crate::search::MAX_OFFSET)?;
+        req.product = p.text("product");
+        req.category = p.text("category");
+        req.from = p.text("from");
+        req.to = p.text("to");
+        let response = engine.search(&req)?;
+        state.metrics().search(response.total);
+        Ok(Json(response).into_response())
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// One article, whole.
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles",
+    params(("id" = String, Path, description = "Article id, any case: Q190698.")),
+    responses(
+        (status = 200, description = "Front matter fields, sections (id, heading, markdown, html), references and back-references.", content_type = "application/json"),
+        (status = 404, description = "No article has this id.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    article_json(&state, &id).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn article_json(state: &AppState, id: &str) -> Result<Response, ApiError> {
+    let view = state
+        .engine()?
+        .article(id)?
+        .ok_or_else(|| article_not_found(id))?;
+    Ok(Json(view).into_response())
+}
+
+fn article_not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "article_not_found",
+        format!("no article has the id `{}`", clip(id)),
+    )
+}
+
+/// The renditions of an article under its permalink: `/kb/{id}.json` (the article API's
+/// answer), `/kb/{id}.md` (the source) and `/kb/{id}.txt` (plain text for tickets).
+#[utoipa::path(get, path = "/kb/{file}", tag = "articles",
+    params(("file" = String, Path, description = "`Q190698.json`, `Q190698.md` or `Q190698.txt`.")),
+    responses(
+        (status = 200, description = "The rendition."),
+        (status = 404, description = "No article has this id, or no such rendition.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn rendition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+        if ext == "json" {
+            return article_json(&state, id);
+        }
+        let content_type = match ext {
+            "md" => "text/markdown; charset=utf-8",
+            "txt" => "text/plain; charset=utf-8",
+            _ => {
+                return Err(ApiError::not_found(
+                    "not_found",
+                    "no such page; renditions are .json, .md and .txt",
+                ))
+            }
+        };
+        let view = state
+            .engine()?
+            .article(id)?
+            .ok_or_else(|| article_not_found(id))?;
+        let body = if ext == "md" {
+            view.source
+        } else {
+            plain_text(&view)
+        };
+        Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// An article as plain text: title, fields, sections.
+fn plain_text(view: &crate::search::lookup::ArticleView) -> String {
+    let a = &view.article;
+    let mut out = format!("{}: {}\n", a.id(), a.title());
+    let products: Vec<String> = a
+        .front
+        .products
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.versions.join(", ")).trim().to_owned())
+        .collect();
+    if !products.is_empty() {
+        out.push_str(&format!("Applies to: {}\n", products.join("; ")));
+    }
+    for e in &a.front.events {
+        let source = e.source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+        out.push_str(&format!("Event ID {}{source}\n", e.id.0));
+    }
+    for s in &a.sections {
+        out.push('\n');
+        if !s.heading.is_empty() {
+            out.push_str(&s.heading.to_uppercase());
+            out.push_str("\n\n");
+        }
+        out.push_str(s.text().trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Every article that names an event ID, grouped by source.
+#[utoipa::path(get, path = "/api/v1/events/{event_id}", tag = "events",
+    params(
+        ("event_id" = u16, Path, description = "Event ID, 0 to 65535."),
+        ("source" = Option<String>, Query, description = "Only articles naming this event source (any case)."),
+    ),
+    responses(
+        (status = 200, description = "Articles by source, each with its fix.", content_type = "application/json"),
+        (status = 400, description = "The event ID is not a number from 0 to 65535.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    Path(event_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let id = event_id
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| {
+                ApiError::bad_parameter(
+                    "event_id",
+                    format!("must be a number from 0 to 65535, not `{}`", clip(&event_id)),
+                )
+            })?;
+        let p = Params::parse(raw.as_deref());
+        let response = state.engine()?.events(id, p.get("source"))?;
+        Ok(Json(response).into_response())
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The JSON body of a suggest request.
+#[derive(serde::Deserialize)]
+struct SuggestBody {
+    text: String,
+}
+
+/// Articles for pasted ticket text, log lines or Event Viewer XML.
+#[utoipa::path(post, path = "/api/v1/suggest", tag = "search",
+    params(("limit" = Option<usize>, Query, description = "Hits, 1 to 100 (default 10).")),
+    request_body(description = "Ticket text as `text/plain`, `{\"text\": ...}` as `application/json`, or Event Viewer XML (one `<Event>` or an `<Events>` export) as `application/xml`. At most 1 MiB.", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "The events, codes and article ids found, and the ranked hits with their fixes.", content_type = "application/json"),
+        (status = 400, description = "The body is not what its type says.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Another content type.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let p = Params::parse(raw.as_deref());
+        let limit = p.number("limit", 10, 1, crate::search::MAX_LIMIT)?;
+        let essence = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let text = || {
+            String::from_utf8(body.to_vec())
+                .map_err(|e| ApiError::bad_parameter("body", format!("not UTF-8: {e}")))
+        };
+        let input = match essence.as_str() {
+            "text/plain" => SuggestInput::Text(text()?),
+            "application/json" => {
+                let b: SuggestBody = serde_json::from_slice(&body).map_err(|e| {
+                    ApiError::bad_parameter("body", format!("expected {{\"text\": \"...\"}}: {e}"))
+                })?;
+                SuggestInput::Text(b.text)
+            }
+            "application/xml" | "text/xml" => SuggestInput::EventXml(text()?),
+            other => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    format!(
+                        "Content-Type `{}` is not accepted; send text/plain, application/json or application/xml",
+                        clip(other)
+                    ),
+                ))
+            }
+        };
+        let response = state.engine()?.suggest(&input, limit)?;
+        state.metrics().search(response.total);
+        Ok(Json(response).into_response())
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// What a reindex did.
+#[derive(Serialize)]
+struct ReindexReport {
+    indexed: u64,
+    files: usize,
+    added: usize,
+    changed: usize,
+    removed: usize,
+    rebuilt: Option<String>,
+    problems: Vec<String>,
+    took_ms: f64,
+}
+
+/// Brings the index up to date now (`?rebuild=true` rebuilds it from scratch).
+#[utoipa::path(post, path = "/api/v1/admin/reindex", tag = "admin",
+    params(("rebuild" = Option<bool>, Query, description = "Rebuild from scratch instead of updating.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the update did.", content_type = "application/json"),
+        (status = 401, description = "Missing or wrong bearer token.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Admin endpoints are disabled: KBASE_ADMIN_TOKEN is unset.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reindex(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = state.config().admin_token.clone() else {
+        return ApiError::not_found("not_found", "no such resource").into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+        let mut r = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this endpoint needs `Authorization: Bearer` with the admin token",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    let rebuild = Params::parse(raw.as_deref()).get("rebuild") == Some("true");
+    match state.reload(rebuild).await {
+        Ok(report) => Json(ReindexReport {
+            indexed: report.indexed,
+            files: report.files,
+            added: report.added,
+            changed: report.changed,
+            removed: report.removed,
+            rebuilt: report.rebuilt,
+            problems: report.problems,
+            took_ms: report.elapsed.as_secs_f64() * 1000.0,
+        })
+        .into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", content_type = "application/json")))]
+pub async fn healthz() -> Response {
+    Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+/// Readiness: the index is loaded and searches can be answered.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`", content_type = "application/json"),
+        (status = 503, description = "The index is still being built.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.engine() {
+        Ok(engine) => {
+            Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format.", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics().render(),
+    )
+        .into_response()
+}
+
+/// This API's OpenAPI description.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document.", content_type = "application/json")))]
+pub async fn openapi(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json(),
+    )
+        .into_response()
+}
+
+/// Short permalinks: `/Q190698` and `/KB190698`, any case, redirect for good to
+/// `/kb/Q190698`.
+#[utoipa::path(get, path = "/{permalink}", tag = "articles",
+    params(("permalink" = String, Path, description = "`Q190698` or `KB190698`, any case.")),
+    responses(
+        (status = 301, description = "To `/kb/{id}`."),
+        (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn permalink(Path(key): Path<String>) -> Response {
+    match query::article_id(&key).filter(|_| !key.contains(char::is_whitespace)) {
+        Some(id) => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, format!("/kb/{id}"))],
+        )
+            .into_response(),
+        None => ApiError::not_found("not_found", "no such resource").into_response(),
+    }
+}
