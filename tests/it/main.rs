@@ -7,6 +7,7 @@ mod fixtures;
 mod legacy;
 mod render;
 mod search;
+mod server;
 
 use std::path::{Path, PathBuf};
 
