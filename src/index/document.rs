@@ -72,13 +72,7 @@ pub fn references(article: &Article) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let texts = article.sections.iter().map(|s| s.markdown.as_str());
     let found = texts.flat_map(extract::article_refs);
-    for id in article
-        .front
-        .see_also
-        .iter()
-        .cloned()
-        .chain(found)
-    {
+    for id in article.front.see_also.iter().cloned().chain(found) {
         if !id.eq_ignore_ascii_case(article.id())
             && !out.iter().any(|o| o.eq_ignore_ascii_case(&id))
         {

@@ -282,14 +282,7 @@ impl Engine {
                 .max()
                 .unwrap_or(0)
         };
-        let plan = plan::build(
-            &parsed,
-            f,
-            &mut analyzer,
-            filters,
-            &df,
-            searcher.num_docs(),
-        );
+        let plan = plan::build(&parsed, f, &mut analyzer, filters, &df, searcher.num_docs());
         let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
         let want = req.offset + req.limit;
 

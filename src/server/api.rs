@@ -44,7 +44,13 @@ impl Params {
     }
 
     /// A whole number in `min..=max`, `default` when absent or empty.
-    fn number(&self, name: &str, default: usize, min: usize, max: usize) -> Result<usize, ApiError> {
+    fn number(
+        &self,
+        name: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, ApiError> {
         match self.get(name).map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(default),
             Some(v) => v
@@ -54,7 +60,10 @@ impl Params {
                 .ok_or_else(|| {
                     ApiError::bad_parameter(
                         name,
-                        format!("must be a whole number from {min} to {max}, not `{}`", clip(v)),
+                        format!(
+                            "must be a whole number from {min} to {max}, not `{}`",
+                            clip(v)
+                        ),
                     )
                 }),
         }
@@ -175,13 +184,21 @@ fn plain_text(view: &crate::search::lookup::ArticleView) -> String {
         .front
         .products
         .iter()
-        .map(|p| format!("{} {}", p.name, p.versions.join(", ")).trim().to_owned())
+        .map(|p| {
+            format!("{} {}", p.name, p.versions.join(", "))
+                .trim()
+                .to_owned()
+        })
         .collect();
     if !products.is_empty() {
         out.push_str(&format!("Applies to: {}\n", products.join("; ")));
     }
     for e in &a.front.events {
-        let source = e.source.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+        let source = e
+            .source
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
         out.push_str(&format!("Event ID {}{source}\n", e.id.0));
     }
     for s in &a.sections {
@@ -212,15 +229,15 @@ pub async fn events(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let run = || -> Result<Response, ApiError> {
-        let id = event_id
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| {
-                ApiError::bad_parameter(
-                    "event_id",
-                    format!("must be a number from 0 to 65535, not `{}`", clip(&event_id)),
-                )
-            })?;
+        let id = event_id.trim().parse::<u16>().map_err(|_| {
+            ApiError::bad_parameter(
+                "event_id",
+                format!(
+                    "must be a number from 0 to 65535, not `{}`",
+                    clip(&event_id)
+                ),
+            )
+        })?;
         let p = Params::parse(raw.as_deref());
         let response = state.engine()?.events(id, p.get("source"))?;
         Ok(Json(response).into_response())
@@ -256,7 +273,13 @@ pub async fn suggest(
         let essence = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .unwrap_or_default();
         let text = || {
             String::from_utf8(body.to_vec())
@@ -367,10 +390,8 @@ pub async fn healthz() -> Response {
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.engine() {
-        Ok(engine) => {
-            Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
-                .into_response()
-        }
+        Ok(engine) => Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -380,7 +401,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "Prometheus text format.", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics().render(),
     )
         .into_response()

@@ -178,6 +178,26 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
     }
 }
 
+/// Answers 413 at once when `Content-Length` announces a body over the limit, before any
+/// of it is read (a body without a length is cut off at the limit while it is read).
+pub async fn refuse_large_bodies(req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = crate::config::MAX_BODY_BYTES as u64;
+    match announced {
+        Some(n) if n > limit => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is {n} bytes; the limit is {limit} bytes (1 MiB)"),
+        )
+        .into_response(),
+        _ => next.run(req).await,
+    }
+}
+
 /// Turns a panic in a handler into a bare 500 (the panic message goes to the log).
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
     let what = err

@@ -40,14 +40,46 @@ impl Metrics {
             (name, unit, SharedString::from(text))
         };
         for (name, unit, text) in [
-            help("kbase_http_requests_total", None, "HTTP requests answered, by route, method and status."),
-            help("kbase_http_request_duration_seconds", Some(Unit::Seconds), "Time to answer HTTP requests, by route, method and status."),
-            help("kbase_searches_total", None, "Searches run (API, suggest and pages)."),
-            help("kbase_searches_zero_hits_total", None, "Searches that found nothing."),
-            help("kbase_index_documents", None, "Articles in the index being served."),
-            help("kbase_index_reloads_total", None, "Index reloads, by outcome."),
-            help("kbase_index_last_reload_timestamp_seconds", Some(Unit::Seconds), "Unix time of the last successful reload."),
-            help("kbase_index_last_reload_duration_seconds", Some(Unit::Seconds), "How long the last successful reload took."),
+            help(
+                "kbase_http_requests_total",
+                None,
+                "HTTP requests answered, by route, method and status.",
+            ),
+            help(
+                "kbase_http_request_duration_seconds",
+                Some(Unit::Seconds),
+                "Time to answer HTTP requests, by route, method and status.",
+            ),
+            help(
+                "kbase_searches_total",
+                None,
+                "Searches run (API, suggest and pages).",
+            ),
+            help(
+                "kbase_searches_zero_hits_total",
+                None,
+                "Searches that found nothing.",
+            ),
+            help(
+                "kbase_index_documents",
+                None,
+                "Articles in the index being served.",
+            ),
+            help(
+                "kbase_index_reloads_total",
+                None,
+                "Index reloads, by outcome.",
+            ),
+            help(
+                "kbase_index_last_reload_timestamp_seconds",
+                Some(Unit::Seconds),
+                "Unix time of the last successful reload.",
+            ),
+            help(
+                "kbase_index_last_reload_duration_seconds",
+                Some(Unit::Seconds),
+                "How long the last successful reload took.",
+            ),
         ] {
             let key = name.into();
             if name.ends_with("_total") {
@@ -73,7 +105,10 @@ impl Metrics {
             Label::new("status", status.to_string()),
         ];
         self.recorder
-            .register_counter(&Self::key("kbase_http_requests_total", labels.clone()), &META)
+            .register_counter(
+                &Self::key("kbase_http_requests_total", labels.clone()),
+                &META,
+            )
             .increment(1);
         self.recorder
             .register_histogram(
@@ -108,7 +143,10 @@ impl Metrics {
             )
             .increment(1);
         if let Some(n) = documents {
-            let gauge = |name| self.recorder.register_gauge(&Self::key(name, vec![]), &META);
+            let gauge = |name| {
+                self.recorder
+                    .register_gauge(&Self::key(name, vec![]), &META)
+            };
             gauge("kbase_index_documents").set(n as f64);
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -249,6 +249,33 @@ impl AppState {
             let _ = self.reload(false).await;
         }
     }
+
+    /// Starts live reload: a watcher on the articles folder asks for a reload after each
+    /// burst of changes, and a task runs them. Both stop when the result is dropped.
+    /// Must be called inside the server's tokio runtime.
+    pub fn watch(&self) -> Result<Watching> {
+        let asker = self.clone();
+        let watcher = crate::store::watch(&self.0.config.articles, move |_| {
+            asker.request_reload();
+        })?;
+        let task = tokio::spawn(self.clone().reload_loop());
+        Ok(Watching {
+            _watcher: watcher,
+            task,
+        })
+    }
+}
+
+/// Live reload running; dropping it stops the watcher and the reload task.
+pub struct Watching {
+    _watcher: crate::store::Watcher,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// The whole HTTP surface over `state`: API, operational endpoints, permalinks, and the
@@ -283,6 +310,7 @@ pub fn router(state: AppState) -> Router {
         // Innermost first: each `.layer` wraps what is above it.
         .layer(from_fn_with_state(state.clone(), layers::timeout))
         .layer(DefaultBodyLimit::max(config::MAX_BODY_BYTES))
+        .layer(from_fn(layers::refuse_large_bodies))
         .layer(from_fn_with_state(state.clone(), layers::limit_in_flight))
         .layer(CompressionLayer::new())
         .layer(from_fn(layers::problem_bodies))
@@ -433,18 +461,14 @@ pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
         .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
     tracing::info!("listening on http://{local}/");
     let c = state.config().clone();
-    // Watch first, so that nothing written during the first update is missed.
-    let watcher = if c.watch {
-        let s = state.clone();
-        Some(crate::store::watch(&c.articles, move |_| s.request_reload())?)
-    } else {
-        None
-    };
+    // Watch first, so that nothing written during the first update is missed (a change
+    // seen meanwhile makes one more reload right after).
+    let watching = if c.watch { Some(state.watch()?) } else { None };
     let loader = state.clone();
     tokio::spawn(async move {
-        let _watcher = watcher;
         match loader.reload(false).await {
-            Ok(report) => tracing::info!(
+            Ok(report) => {
+                tracing::info!(
                 "serving {} articles from {} (index {} in {:.0} ms; ready {:.0} ms after start){}",
                 report.indexed,
                 c.articles.display(),
@@ -452,14 +476,12 @@ pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
                 report.elapsed.as_secs_f64() * 1000.0,
                 started.elapsed().as_secs_f64() * 1000.0,
                 if c.watch { "; watching for changes" } else { "" }
-            ),
+            )
+            }
             Err(e) => tracing::error!("the index could not be loaded: {e}"),
         }
-        if c.watch {
-            loader.reload_loop().await;
-        }
     });
-    serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| Error::Config(format!("serving on {addr}: {e}")))
+    let served = serve(listener, state, shutdown_signal()).await;
+    drop(watching);
+    served.map_err(|e| Error::Config(format!("serving on {addr}: {e}")))
 }

@@ -5,6 +5,7 @@
 mod check_cli;
 mod fixtures;
 mod legacy;
+mod live;
 mod render;
 mod search;
 mod server;

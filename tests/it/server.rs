@@ -195,12 +195,17 @@ async fn event_id_search_returns_the_seed_first_with_its_workaround() {
 #[tokio::test]
 async fn search_parameters_filter_and_page() {
     let app = Site::new().app().await;
-    let v = get(&app, "/api/v1/search?q=event&limit=1&offset=1").await.json();
-    assert_eq!(v["hits"].as_array().unwrap().len(), 1);
-    assert!(v["total"].as_u64().unwrap() >= 2);
-    let v = get(&app, "/api/v1/search?q=1000&product=microsoft+exchange+server")
+    let v = get(&app, "/api/v1/search?q=event&limit=1&offset=1")
         .await
         .json();
+    assert_eq!(v["hits"].as_array().unwrap().len(), 1);
+    assert!(v["total"].as_u64().unwrap() >= 2);
+    let v = get(
+        &app,
+        "/api/v1/search?q=1000&product=microsoft+exchange+server",
+    )
+    .await
+    .json();
     let ids: Vec<&str> = v["hits"]
         .as_array()
         .unwrap()
@@ -208,7 +213,9 @@ async fn search_parameters_filter_and_page() {
         .map(|h| h["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["Q300001"], "{v}");
-    let v = get(&app, "/api/v1/search?q=event&from=2030-01-01").await.json();
+    let v = get(&app, "/api/v1/search?q=event&from=2030-01-01")
+        .await
+        .json();
     assert_eq!(v["total"], 0);
     let v = get(&app, "/api/v1/search?q=MSExchangeIS+1000").await.json();
     assert_eq!(v["interpreted"]["sources"][0], "msexchangeis");
@@ -257,15 +264,28 @@ async fn renditions_under_the_permalink() {
     assert!(txt.header("content-type").starts_with("text/plain"));
     let t = txt.text();
     assert!(t.starts_with("Q190698: Microsoft Key Management Server Event ID 5058"));
-    assert!(t.contains("WORKAROUND\n\nRestore the Kmsdata directory"), "{t}");
-    get(&app, "/kb/Q999999.json").await.assert_problem(404, "article_not_found");
-    get(&app, "/kb/Q190698.exe").await.assert_problem(404, "not_found");
+    assert!(
+        t.contains("WORKAROUND\n\nRestore the Kmsdata directory"),
+        "{t}"
+    );
+    get(&app, "/kb/Q999999.json")
+        .await
+        .assert_problem(404, "article_not_found");
+    get(&app, "/kb/Q190698.exe")
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn short_permalinks_redirect_for_good() {
     let app = Site::new().app().await;
-    for path in ["/Q190698", "/q190698", "/KB190698", "/kb190698", "/Kb0190698"] {
+    for path in [
+        "/Q190698",
+        "/q190698",
+        "/KB190698",
+        "/kb190698",
+        "/Kb0190698",
+    ] {
         let a = get(&app, path).await;
         assert_eq!(a.status, StatusCode::MOVED_PERMANENTLY, "{path}");
         assert_eq!(a.header("location"), "/kb/Q190698", "{path}");
@@ -289,7 +309,9 @@ async fn events_are_grouped_by_source() {
         .collect();
     assert_eq!(sources.len(), 2);
     assert!(sources.contains(&"MSExchangeIS") && sources.contains(&"MSExchangeDS"));
-    let v = get(&app, "/api/v1/events/1000?source=msexchangeds").await.json();
+    let v = get(&app, "/api/v1/events/1000?source=msexchangeds")
+        .await
+        .json();
     assert_eq!(v["total"], 1);
     assert_eq!(v["sources"][0]["articles"][0]["id"], "Q300002");
     assert_eq!(
@@ -318,7 +340,8 @@ const EVENT_XML: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/0
 #[tokio::test]
 async fn suggest_reads_ticket_text_json_and_event_viewer_xml() {
     let app = Site::new().app().await;
-    let ticket = "User reports KMS will not start.\nEvent ID: 5058\nSource: MSExchangeKMS\nPlease advise.";
+    let ticket =
+        "User reports KMS will not start.\nEvent ID: 5058\nSource: MSExchangeKMS\nPlease advise.";
     let v = post(&app, "/api/v1/suggest", "text/plain; charset=utf-8", ticket)
         .await
         .json();
@@ -361,15 +384,25 @@ async fn suggest_reads_ticket_text_json_and_event_viewer_xml() {
 #[tokio::test]
 async fn suggest_refuses_bad_bodies_with_the_right_status() {
     let app = Site::new().app().await;
-    post(&app, "/api/v1/suggest", "application/xml", "<Event><System>")
-        .await
-        .assert_problem(400, "bad_parameter");
+    post(
+        &app,
+        "/api/v1/suggest",
+        "application/xml",
+        "<Event><System>",
+    )
+    .await
+    .assert_problem(400, "bad_parameter");
     post(&app, "/api/v1/suggest", "application/json", "{\"txt\": 1}")
         .await
         .assert_problem(400, "bad_parameter");
-    post(&app, "/api/v1/suggest", "text/plain", vec![0xff, 0xfe, 0x41])
-        .await
-        .assert_problem(400, "bad_parameter");
+    post(
+        &app,
+        "/api/v1/suggest",
+        "text/plain",
+        vec![0xff, 0xfe, 0x41],
+    )
+    .await
+    .assert_problem(400, "bad_parameter");
     post(&app, "/api/v1/suggest", "text/html", "<p>hi</p>")
         .await
         .assert_problem(415, "unsupported_media_type");
@@ -398,7 +431,10 @@ async fn no_bad_input_gets_a_5xx() {
     let long = "a".repeat(20_000);
     let cases: Vec<(String, u16)> = vec![
         ("/api/v1/articles/..%2F..%2Fetc%2Fpasswd".into(), 404),
-        ("/api/v1/articles/..%2F..%2Farticles%2FQ190698.md".into(), 404),
+        (
+            "/api/v1/articles/..%2F..%2Farticles%2FQ190698.md".into(),
+            404,
+        ),
         ("/api/v1/articles/%00".into(), 404),
         ("/api/v1/articles/%C0%AE%C0%AE".into(), 400),
         ("/api/v1/articles/Q190698%00".into(), 404),
@@ -475,13 +511,19 @@ async fn wrong_methods_get_405_as_problem_json() {
 #[tokio::test]
 async fn security_headers_and_request_ids_on_every_response() {
     let app = Site::new().app().await;
-    for uri in ["/api/v1/search?q=5058", "/nope", "/api/v1/search?limit=x", "/metrics"] {
+    for uri in [
+        "/api/v1/search?q=5058",
+        "/nope",
+        "/api/v1/search?limit=x",
+        "/metrics",
+    ] {
         let a = get(&app, uri).await;
         assert_eq!(a.header("x-content-type-options"), "nosniff", "{uri}");
         assert_eq!(a.header("x-frame-options"), "DENY", "{uri}");
         assert_eq!(a.header("referrer-policy"), "no-referrer", "{uri}");
         assert!(
-            a.header("content-security-policy").contains("default-src 'none'"),
+            a.header("content-security-policy")
+                .contains("default-src 'none'"),
             "{uri}"
         );
         assert!(!a.header("x-request-id").is_empty(), "{uri}");
@@ -784,14 +826,19 @@ async fn over_the_concurrency_limit_requests_get_503_at_once() {
     assert_eq!(refused.header("retry-after"), "1");
     drop(release);
     assert_eq!(held.await.unwrap().status, StatusCode::OK);
-    assert_eq!(get(&app, "/api/v1/search?q=5058").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/api/v1/search?q=5058").await.status,
+        StatusCode::OK
+    );
 }
 
 #[test]
 fn a_panicking_handler_becomes_a_bare_500() {
     let r = kbase::server::layers::panic_response(Box::new("secret /etc/path detail".to_owned()));
     assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let body = rt
         .block_on(axum::body::to_bytes(r.into_body(), 4096))
         .unwrap();
