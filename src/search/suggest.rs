@@ -99,6 +99,7 @@ pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
             child(event, "EventData")
                 .map(|d| {
                     d.descendants()
+                        .filter(roxmltree::Node::is_text)
                         .filter_map(|n| n.text())
                         .map(str::trim)
                         .filter(|t| !t.is_empty())
