@@ -66,7 +66,7 @@ fn main() {
             .filter_map(|r| r.as_str().map(str::to_owned))
             .collect();
         let mut req = SearchRequest::new(q.clone());
-        req.facets = false;
+        req.facets = true;
         let t = Instant::now();
         let ids: Vec<String> = engine
             .search(&req)

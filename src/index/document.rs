@@ -12,10 +12,13 @@ use tantivy::TantivyDocument;
 
 use super::schema::Fields;
 use crate::article::{Article, SectionKind};
+use crate::article::render::escape_html;
 use crate::extract;
 
 /// The longest fix text shown in a hit.
 pub const FIX_CHARS: usize = 300;
+/// The length of a hit's snippet, in characters.
+pub const SNIPPET_CHARS: usize = 180;
 
 /// What a search hit shows of an article, stored with its document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -32,6 +35,20 @@ pub struct Summary {
     pub events: Vec<EventSummary>,
     /// The fix, when the article has one.
     pub fix: Option<FixSummary>,
+    /// The snippet of a hit that matched no words: the start of the article, as HTML.
+    pub lead: String,
+    /// The snippet of a hit found by an event ID, per ID the article names in its text:
+    /// HTML around the ID's first mention in the section naming it most, the ID marked.
+    pub event_snippets: Vec<EventSnippet>,
+}
+
+/// A snippet made when the article was indexed, for searches by event ID.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventSnippet {
+    /// The event ID.
+    pub id: u16,
+    /// HTML-escaped text with `<mark>` around the ID.
+    pub html: String,
 }
 
 /// An event in a hit.
@@ -213,16 +230,90 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
             anchor: s.anchor.clone(),
             text: excerpt(&s.text(), FIX_CHARS),
         }),
+        lead: escape_html(
+            &stored
+                .first()
+                .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS)),
+        ),
+        event_snippets: any
+            .iter()
+            .filter_map(|&id| {
+                number_snippet(&stored, &id.to_string()).map(|html| EventSnippet { id, html })
+            })
+            .collect(),
     };
-    doc.add_text(
-        fields.summary,
-        serde_json::to_string(&summary).unwrap_or_default(),
+    doc.add_bytes(
+        fields.hit,
+        serde_json::to_vec(&summary).unwrap_or_default().as_slice(),
     );
     doc.add_text(
         fields.sections,
         serde_json::to_string(&stored).unwrap_or_default(),
     );
     doc
+}
+
+/// Byte offsets of `number` in `text` where it stands as a number (no digit before or
+/// after), as the analyzer cuts it.
+fn number_at(text: &str, number: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    text.match_indices(number)
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = i.checked_sub(1).map(|j| bytes[j]);
+            let after = bytes.get(i + number.len());
+            !before.is_some_and(|b| b.is_ascii_digit()) && !after.is_some_and(u8::is_ascii_digit)
+        })
+        .collect()
+}
+
+/// A snippet of about [`SNIPPET_CHARS`] around the first mention of `number` in the
+/// section that mentions it most, escaped, every mention marked; `None` when no section
+/// mentions it.
+fn number_snippet(sections: &[SectionText], number: &str) -> Option<String> {
+    let mut best: Option<(usize, usize, usize)> = None;
+    for (i, s) in sections.iter().enumerate() {
+        let at = number_at(&s.text, number);
+        if at.len() > best.map_or(0, |b| b.0) {
+            best = Some((at.len(), i, at[0]));
+        }
+    }
+    let (_, i, first) = best?;
+    let text = &sections[i].text;
+    let mut start = first.saturating_sub(SNIPPET_CHARS / 3);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    if start > 0 {
+        // Begin at a word.
+        start = text[start..first]
+            .find(char::is_whitespace)
+            .map_or(start, |w| start + w + 1);
+    }
+    let mut end = (start + SNIPPET_CHARS).min(text.len()).max(first + number.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end < text.len() {
+        end = text[first + number.len()..end]
+            .rfind(char::is_whitespace)
+            .map_or(end, |w| first + number.len() + w);
+    }
+    let window = &text[start..end];
+    let mut html = String::with_capacity(window.len() + 32);
+    let mut last = 0;
+    for at in number_at(window, number) {
+        html.push_str(&escape_html(&window[last..at]));
+        html.push_str("<mark>");
+        html.push_str(number);
+        html.push_str("</mark>");
+        last = at + number.len();
+    }
+    html.push_str(&escape_html(&window[last..]));
+    let folded = html.split_whitespace().collect::<Vec<_>>().join(" ");
+    let prefix = if start > 0 { "… " } else { "" };
+    let suffix = if end < text.len() { " …" } else { "" };
+    Some(format!("{prefix}{folded}{suffix}"))
 }
 
 /// `YYYY-MM-DD` → `yyyymmdd` as a number, for range filters.

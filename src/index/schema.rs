@@ -4,8 +4,9 @@
 //! identifiers (article ids, event IDs, sources, codes, products, categories) are exact
 //! `STRING` terms, lower-cased where matching ignores case. Event IDs are indexed in three
 //! tiers (named in the title, listed in the front matter, found in the text) so that the
-//! ranking of DESIGN §4 is a matter of weights. The stored part: the id, a JSON summary for
-//! hits, the sections' text for snippets, and the source text for the article API.
+//! ranking of DESIGN §4 is a matter of weights. What a hit shows comes from a bytes fast field
+//! (a JSON summary with pre-made snippets); the document store keeps the sections' text
+//! for word snippets and the source text for the article API.
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
@@ -13,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -61,8 +62,9 @@ pub struct Fields {
     pub facet: Field,
     /// Ids this article references, lower-cased.
     pub refs: Field,
-    /// JSON summary for hits (stored only).
-    pub summary: Field,
+    /// JSON summary for hits, as a bytes fast field: read per hit without touching the
+    /// document store.
+    pub hit: Field,
     /// Sections' anchors and plain text, JSON (stored only), for snippets.
     pub sections: Field,
     /// The file's text as indexed (stored only): the article API and its renditions serve
@@ -104,7 +106,7 @@ pub fn build() -> (Schema, Fields) {
         published: b.add_i64_field("published", INDEXED | FAST),
         facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),
         refs: b.add_text_field("refs", STRING),
-        summary: b.add_text_field("summary", STORED),
+        hit: b.add_bytes_field("hit", FAST),
         sections: b.add_text_field("sections", STORED),
         text: b.add_text_field("text", STORED),
     };

@@ -137,11 +137,6 @@ fn fix_of(summary: &Summary) -> Option<Fix> {
 }
 
 impl Engine {
-    fn summary_at(&self, searcher: &Searcher, at: DocAddress) -> Result<Summary, SearchError> {
-        let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
-        serde_json::from_str(stored(&doc, self.index.fields.summary)).map_err(internal)
-    }
-
     fn find_id(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
         let q = term(self.index.fields.id_key, &id.to_ascii_lowercase());
         let top = searcher
@@ -162,8 +157,7 @@ impl Engine {
         };
         let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
         let source = stored(&doc, self.index.fields.text).to_owned();
-        let summary: Summary =
-            serde_json::from_str(stored(&doc, self.index.fields.summary)).map_err(internal)?;
+        let summary = self.summary(at)?;
         let parsed = article::parse(&source);
         let article = parsed
             .article
@@ -171,7 +165,7 @@ impl Engine {
         let mut refs = Vec::new();
         for r in references(&article) {
             let title = match self.find_id(&searcher, &r)? {
-                Some(at) => Some(self.summary_at(&searcher, at)?.title),
+                Some(at) => Some(self.summary(at)?.title),
                 None => None,
             };
             refs.push(ArticleLink {
@@ -189,7 +183,7 @@ impl Engine {
             )
             .map_err(internal)?
         {
-            let s = self.summary_at(&searcher, at)?;
+            let s = self.summary(at)?;
             referenced_by.push(ArticleLink {
                 url: format!("/kb/{}", s.id),
                 id: s.id,
@@ -261,7 +255,7 @@ impl Engine {
             .map_err(internal)?;
         let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
         for (_, at) in top {
-            let summary = self.summary_at(&searcher, at)?;
+            let summary = self.summary(at)?;
             let mut sources: Vec<Option<String>> = summary
                 .events
                 .iter()

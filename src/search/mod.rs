@@ -7,6 +7,7 @@
 //! prints. Nothing here knows HTTP: bad requests are [`SearchError::BadRequest`] naming
 //! the parameter.
 
+pub mod facets;
 pub mod lookup;
 pub mod plan;
 pub mod query;
@@ -16,7 +17,8 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::BytesColumn;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
@@ -25,7 +27,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use crate::article::Date;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
-use crate::index::document::{date_number, excerpt, SectionText, Summary};
+use crate::index::document::{date_number, SectionText, Summary};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
@@ -38,8 +40,7 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// A query with more words than this is "long" (see [`Engine::search`]).
 const LONG_QUERY_WORDS: usize = 4;
-/// Length of a snippet, in characters.
-const SNIPPET_CHARS: usize = 180;
+use crate::index::document::SNIPPET_CHARS;
 
 /// A search as the API and the command line ask for it.
 #[derive(Debug, Clone)]
@@ -185,6 +186,10 @@ pub struct Engine {
     index: SearchIndex,
     analyzer: TextAnalyzer,
     sources: HashSet<String>,
+    facet_tables: facets::FacetTables,
+    /// Per segment (in the searcher's order, fixed for an engine's life): the hit
+    /// summaries.
+    hit_columns: Vec<Option<BytesColumn>>,
 }
 
 impl Engine {
@@ -211,10 +216,20 @@ impl Engine {
                 }
             }
         }
+        let facet_tables =
+            facets::FacetTables::build(searcher.segment_readers()).map_err(internal)?;
+        let hit_columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().bytes("hit"))
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(internal)?;
         Ok(Engine {
             index,
             analyzer,
             sources,
+            facet_tables,
+            hit_columns,
         })
     }
 
@@ -287,13 +302,13 @@ impl Engine {
         let want = req.offset + req.limit;
 
         let (mut top, total, facet_counts) = if req.facets {
-            let mut facets = FacetCollector::for_field("facet");
-            facets.add_facet("/product");
-            facets.add_facet("/category");
+            let counter = facets::FacetCounter {
+                tables: &self.facet_tables,
+            };
             let (top, total, counts) = searcher
                 .search(
                     &plan.strict,
-                    &(TopDocs::with_limit(want).order_by_score(), Count, facets),
+                    &(TopDocs::with_limit(want).order_by_score(), Count, counter),
                 )
                 .map_err(internal)?;
             (top, total, Some(counts))
@@ -308,10 +323,7 @@ impl Engine {
         };
         response.total = total;
         if let Some(counts) = facet_counts {
-            response.facets = Facets {
-                product: facet_list(&counts, "/product"),
-                category: facet_list(&counts, "/category"),
-            };
+            response.facets = self.facet_tables.facets(&counts);
         }
         // Too few results match every word: the best partial matches follow.
         // Long queries (pasted messages, titles) that match exactly are answered: partial
@@ -334,41 +346,83 @@ impl Engine {
                 response.total = response.total.max(loose_total);
             }
         }
-        let terms: Vec<String> = plan.highlight.keys().cloned().collect();
-        let generator = SnippetGenerator::new(
-            plan.highlight.clone(),
-            analyzer,
-            self.index.fields.body,
-            SNIPPET_CHARS,
-        );
+        let snippets = if parsed.clauses.is_empty() {
+            Snippets::Made {
+                event_ids: &parsed.event_ids,
+            }
+        } else {
+            Snippets::Words {
+                terms: plan.highlight.keys().cloned().collect(),
+                generator: SnippetGenerator::new(
+                    plan.highlight.clone(),
+                    analyzer,
+                    self.index.fields.body,
+                    SNIPPET_CHARS,
+                ),
+            }
+        };
         for (score, address) in top.into_iter().skip(req.offset).take(req.limit) {
             response
                 .hits
-                .push(self.hit(&searcher, address, score, &generator, &terms)?);
+                .push(self.hit(&searcher, address, score, &snippets)?);
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
     }
 
+    /// The summary of the document at `address`, from the `hit` fast field.
+    fn summary(&self, address: DocAddress) -> Result<Summary, SearchError> {
+        let column = self
+            .hit_columns
+            .get(address.segment_ord as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| SearchError::Internal("no hit column".into()))?;
+        let mut bytes = Vec::with_capacity(1024);
+        let found = column
+            .term_ords(address.doc_id)
+            .next()
+            .map(|ord| column.ord_to_bytes(ord, &mut bytes))
+            .transpose()
+            .map_err(|e| SearchError::Internal(e.to_string()))?;
+        if found != Some(true) {
+            return Err(SearchError::Internal("a document has no summary".into()));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| SearchError::Internal(format!("stored summary: {e}")))
+    }
+
+    /// One hit. A search by event ID, article id or code alone (no words) takes its
+    /// snippet from the summary, made when the article was indexed; a search with words
+    /// reads the sections' text and marks the words in the best one.
     fn hit(
         &self,
         searcher: &Searcher,
         address: DocAddress,
         score: f32,
-        generator: &SnippetGenerator,
-        terms: &[String],
+        snippets: &Snippets<'_>,
     ) -> Result<Hit, SearchError> {
-        let doc: TantivyDocument = searcher
-            .doc(address)
-            .map_err(|e| SearchError::Internal(e.to_string()))?;
-        let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-        let summary: Summary = serde_json::from_str(stored(self.index.fields.summary))
-            .map_err(|e| SearchError::Internal(format!("stored summary: {e}")))?;
-        let sections: Vec<SectionText> =
-            serde_json::from_str(stored(self.index.fields.sections)).unwrap_or_default();
+        let mut summary = self.summary(address)?;
+        let snippet = match snippets {
+            Snippets::Made { event_ids } => event_ids
+                .iter()
+                .find_map(|id| summary.event_snippets.iter().find(|s| s.id == *id))
+                .map_or_else(|| std::mem::take(&mut summary.lead), |s| s.html.clone()),
+            Snippets::Words { generator, terms } => {
+                let doc: TantivyDocument = searcher
+                    .doc(address)
+                    .map_err(|e| SearchError::Internal(e.to_string()))?;
+                let stored = doc
+                    .get_first(self.index.fields.sections)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                let sections: Vec<SectionText> = serde_json::from_str(stored).unwrap_or_default();
+                snippet(generator, terms, &sections)
+                    .unwrap_or_else(|| std::mem::take(&mut summary.lead))
+            }
+        };
         let url = format!("/kb/{}", summary.id);
         Ok(Hit {
-            snippet: snippet(generator, terms, &sections),
+            snippet,
             fix: summary.fix.map(|f| Fix {
                 url: format!("{url}#{}", f.anchor),
                 section: f.section,
@@ -386,10 +440,24 @@ impl Engine {
     }
 }
 
-/// The snippet from the section with the most matches; the start of the article when
-/// nothing matches (an id or event search). Sections are ranked by a cheap count of the
-/// query terms in their lower-cased text, and only the best one is analysed.
-fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> String {
+/// How the hits of one search get their snippets.
+enum Snippets<'a> {
+    /// From the summaries: the query has no words.
+    Made {
+        /// The query's event IDs, in order.
+        event_ids: &'a [u16],
+    },
+    /// From the sections' text, marking these terms.
+    Words {
+        generator: SnippetGenerator,
+        terms: Vec<String>,
+    },
+}
+
+/// The snippet from the section with the most matches, `None` when nothing matches.
+/// Sections are ranked by a cheap count of the query terms in their lower-cased text, and
+/// only a window around the first match in the best one is analysed.
+fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> Option<String> {
     // (matches, section, first match, byte offsets of the lower-cased text hold for the text)
     let mut best: Option<(usize, usize, usize, bool)> = None;
     for (i, s) in sections.iter().enumerate() {
@@ -407,24 +475,19 @@ fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionTe
             best = Some((count, i, first, same_offsets));
         }
     }
-    if let Some((_, i, first, same_offsets)) = best {
-        // Analyse only a window around the first match: sections can be long.
-        let text = &sections[i].text;
-        let window = if same_offsets {
-            window(text, first, SNIPPET_CHARS * 3)
-        } else {
-            text.as_str()
-        };
-        let mut s = generator.snippet(window);
-        if !s.is_empty() {
-            s.set_snippet_prefix_postfix("<mark>", "</mark>");
-            return s.to_html();
-        }
+    let (_, i, first, same_offsets) = best?;
+    let text = &sections[i].text;
+    let window = if same_offsets {
+        window(text, first, SNIPPET_CHARS * 2)
+    } else {
+        text.as_str()
+    };
+    let mut s = generator.snippet(window);
+    if s.is_empty() {
+        return None;
     }
-    let start = sections
-        .first()
-        .map_or(String::new(), |s| excerpt(&s.text, SNIPPET_CHARS));
-    escape_html(&start)
+    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+    Some(s.to_html())
 }
 
 /// About `size` bytes of `text` around byte `at`, on character boundaries.
@@ -440,34 +503,6 @@ fn window(text: &str, at: usize, size: usize) -> &str {
     &text[start..end]
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn facet_list(counts: &tantivy::collector::FacetCounts, root: &str) -> Vec<FacetCount> {
-    counts
-        .top_k(root, 10)
-        .into_iter()
-        .map(|(facet, count)| FacetCount {
-            value: facet
-                .to_path()
-                .last()
-                .map_or_else(String::new, |s| (*s).to_owned()),
-            count,
-        })
-        .collect()
-}
 
 /// Checks the request's limits and parses its filters.
 fn validate(req: &SearchRequest) -> Result<Filters, SearchError> {
