@@ -16,6 +16,11 @@ use kbase::legacy;
 use kbase::search::{Engine, SearchError, SearchRequest};
 use kbase::server::ServerConfig;
 
+/// mimalloc: searches allocate many small short-lived strings, and a server on few cores
+/// answers measurably more requests per second with it than with the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Knowledge-base article server and search engine for IT helpdesks.
 #[derive(Parser)]
 #[command(name = "kbase", version, about)]

@@ -97,6 +97,22 @@ fn tidy_lines(text: &str) -> String {
     out
 }
 
+/// `s` with `<`, `>`, `&`, `"` and `'` escaped, for text placed in HTML (snippets).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,20 +154,4 @@ mod tests {
             "Some emphasis and code. Next line.\n\n- one\n- two\n\nC:\\> dir\n\n3. three\n4. four"
         );
     }
-}
-
-/// `s` with `<`, `>`, `&`, `"` and `'` escaped, for text placed in HTML (snippets).
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -11,8 +11,8 @@ use tantivy::schema::Facet;
 use tantivy::TantivyDocument;
 
 use super::schema::Fields;
-use crate::article::{Article, SectionKind};
 use crate::article::render::escape_html;
+use crate::article::{Article, SectionKind};
 use crate::extract;
 
 /// The longest fix text shown in a hit.
@@ -280,7 +280,12 @@ fn number_snippet(sections: &[SectionText], number: &str) -> Option<String> {
     }
     let (_, i, first) = best?;
     let text = &sections[i].text;
-    let mut start = first.saturating_sub(SNIPPET_CHARS / 3);
+    // From the start of the section when the mention is near it.
+    let mut start = if first < SNIPPET_CHARS / 2 {
+        0
+    } else {
+        first - SNIPPET_CHARS / 3
+    };
     while !text.is_char_boundary(start) {
         start -= 1;
     }
@@ -290,7 +295,9 @@ fn number_snippet(sections: &[SectionText], number: &str) -> Option<String> {
             .find(char::is_whitespace)
             .map_or(start, |w| start + w + 1);
     }
-    let mut end = (start + SNIPPET_CHARS).min(text.len()).max(first + number.len());
+    let mut end = (start + SNIPPET_CHARS)
+        .min(text.len())
+        .max(first + number.len());
     while !text.is_char_boundary(end) {
         end += 1;
     }

@@ -67,9 +67,7 @@ impl FacetTables {
                     *m = slot;
                 }
             }
-            tables
-                .segments
-                .insert(segment.segment_id(), Arc::new(map));
+            tables.segments.insert(segment.segment_id(), Arc::new(map));
         }
         Ok(tables)
     }

@@ -16,6 +16,7 @@ pub mod suggest;
 use std::collections::HashSet;
 use std::time::Instant;
 
+use aho_corasick::AhoCorasick;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::BytesColumn;
@@ -40,6 +41,8 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// A query with more words than this is "long" (see [`Engine::search`]).
 const LONG_QUERY_WORDS: usize = 4;
+/// Partial matches are looked for when fewer hits than this match every word.
+const LOOSE_BELOW: usize = 3;
 use crate::index::document::SNIPPET_CHARS;
 
 /// A search as the API and the command line ask for it.
@@ -329,7 +332,7 @@ impl Engine {
         // Long queries (pasted messages, titles) that match exactly are answered: partial
         // matches of many words cost much and add little there.
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
-        if total < want && (total == 0 || !long) {
+        if total < want.min(LOOSE_BELOW) && (total == 0 || !long) {
             if let Some(loose) = &plan.loose {
                 let (more, loose_total) = searcher
                     .search(
@@ -351,8 +354,12 @@ impl Engine {
                 event_ids: &parsed.event_ids,
             }
         } else {
+            let finder = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(plan.highlight.keys())
+                .map_err(|e| SearchError::Internal(e.to_string()))?;
             Snippets::Words {
-                terms: plan.highlight.keys().cloned().collect(),
+                finder,
                 generator: SnippetGenerator::new(
                     plan.highlight.clone(),
                     analyzer,
@@ -407,7 +414,7 @@ impl Engine {
                 .iter()
                 .find_map(|id| summary.event_snippets.iter().find(|s| s.id == *id))
                 .map_or_else(|| std::mem::take(&mut summary.lead), |s| s.html.clone()),
-            Snippets::Words { generator, terms } => {
+            Snippets::Words { generator, finder } => {
                 let doc: TantivyDocument = searcher
                     .doc(address)
                     .map_err(|e| SearchError::Internal(e.to_string()))?;
@@ -416,7 +423,7 @@ impl Engine {
                     .and_then(|v| v.as_str())
                     .unwrap_or("");
                 let sections: Vec<SectionText> = serde_json::from_str(stored).unwrap_or_default();
-                snippet(generator, terms, &sections)
+                snippet(generator, finder, &sections)
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };
@@ -450,38 +457,34 @@ enum Snippets<'a> {
     /// From the sections' text, marking these terms.
     Words {
         generator: SnippetGenerator,
-        terms: Vec<String>,
+        finder: AhoCorasick,
     },
 }
 
 /// The snippet from the section with the most matches, `None` when nothing matches.
-/// Sections are ranked by a cheap count of the query terms in their lower-cased text, and
-/// only a window around the first match in the best one is analysed.
-fn snippet(generator: &SnippetGenerator, terms: &[String], sections: &[SectionText]) -> Option<String> {
-    // (matches, section, first match, byte offsets of the lower-cased text hold for the text)
-    let mut best: Option<(usize, usize, usize, bool)> = None;
+/// Sections are ranked by a cheap count of the query terms in their text (one pass of
+/// `finder` over each), and only a window around the first match in the best one is
+/// analysed.
+fn snippet(
+    generator: &SnippetGenerator,
+    finder: &AhoCorasick,
+    sections: &[SectionText],
+) -> Option<String> {
+    // (matches, section, first match)
+    let mut best: Option<(usize, usize, usize)> = None;
     for (i, s) in sections.iter().enumerate() {
-        let lower = s.text.to_lowercase();
-        let same_offsets = lower.len() == s.text.len();
         let mut count = 0;
         let mut first = usize::MAX;
-        for t in terms {
-            for (at, _) in lower.match_indices(t.as_str()) {
-                count += 1;
-                first = first.min(at);
-            }
+        for m in finder.find_iter(&s.text) {
+            count += 1;
+            first = first.min(m.start());
         }
         if count > best.map_or(0, |b| b.0) {
-            best = Some((count, i, first, same_offsets));
+            best = Some((count, i, first));
         }
     }
-    let (_, i, first, same_offsets) = best?;
-    let text = &sections[i].text;
-    let window = if same_offsets {
-        window(text, first, SNIPPET_CHARS * 2)
-    } else {
-        text.as_str()
-    };
+    let (_, i, first) = best?;
+    let window = window(&sections[i].text, first, SNIPPET_CHARS * 2);
     let mut s = generator.snippet(window);
     if s.is_empty() {
         return None;
@@ -502,7 +505,6 @@ fn window(text: &str, at: usize, size: usize) -> &str {
     }
     &text[start..end]
 }
-
 
 /// Checks the request's limits and parses its filters.
 fn validate(req: &SearchRequest) -> Result<Filters, SearchError> {
