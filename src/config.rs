@@ -31,6 +31,9 @@ pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 /// Environment variable listing the origins allowed by CORS, comma-separated; CORS is off
 /// while it is unset.
 pub const ENV_CORS_ORIGINS: &str = "KBASE_CORS_ORIGINS";
+/// Environment variable naming the address people reach kbase at
+/// (`https://kb.example.com`), used in canonical links and link previews.
+pub const ENV_PUBLIC_URL: &str = "KBASE_PUBLIC_URL";
 /// Environment variable capping the requests served at once (see
 /// [`DEFAULT_MAX_IN_FLIGHT`]).
 pub const ENV_MAX_IN_FLIGHT: &str = "KBASE_MAX_IN_FLIGHT";

@@ -52,6 +52,9 @@ enum Command {
         /// Origins allowed by CORS, comma-separated (CORS is off without them).
         #[arg(long, env = config::ENV_CORS_ORIGINS)]
         cors_origins: Option<String>,
+        /// The address people reach kbase at, for canonical links (default: the request's Host).
+        #[arg(long, env = config::ENV_PUBLIC_URL)]
+        public_url: Option<String>,
         /// Requests served at once; more get 503 with Retry-After.
         #[arg(long, env = config::ENV_MAX_IN_FLIGHT, default_value_t = config::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
             no_watch,
             admin_token,
             cors_origins,
+            public_url,
             max_in_flight,
         } => {
             let mut config = ServerConfig::new(articles.articles, data.data);
@@ -161,6 +165,7 @@ fn main() -> ExitCode {
                 .map(str::to_owned)
                 .collect();
             config.max_in_flight = max_in_flight;
+            config.public_url = public_url.filter(|u| !u.is_empty());
             serve(config, &addr)
         }
         Command::Import {

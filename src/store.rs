@@ -1,5 +1,5 @@
-//! The articles folder as it changes: a debounced watcher that says when article files
-//! were created, changed, renamed or deleted.
+//! The articles folder (and the templates folder) as it changes: a debounced watcher that
+//! says when files were created, changed, renamed or deleted.
 //!
 //! The watcher only signals; it does not say what to re-read. The index update that
 //! follows compares every file's size and modification time with its manifest, so an
@@ -43,6 +43,15 @@ fn concerns_articles(root: &Path, path: &Path) -> bool {
 /// Watches `root` recursively and calls `on_change` with the paths concerned, once per
 /// burst of changes to article files. Errors of the watcher itself are logged.
 pub fn watch(root: &Path, on_change: impl Fn(Vec<PathBuf>) + Send + 'static) -> Result<Watcher> {
+    watch_filtered(root, concerns_articles, on_change)
+}
+
+/// [`watch`] for any folder: `concerns(root, path)` says which paths count.
+pub fn watch_filtered(
+    root: &Path,
+    concerns: fn(&Path, &Path) -> bool,
+    on_change: impl Fn(Vec<PathBuf>) + Send + 'static,
+) -> Result<Watcher> {
     let base = root.canonicalize().map_err(|e| Error::io(root, e))?;
     let filter_root = base.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
@@ -52,7 +61,7 @@ pub fn watch(root: &Path, on_change: impl Fn(Vec<PathBuf>) + Send + 'static) -> 
                     .iter()
                     .filter(|e| !matches!(e.kind, EventKind::Access(_)))
                     .flat_map(|e| e.paths.iter())
-                    .filter(|p| concerns_articles(&filter_root, p))
+                    .filter(|p| concerns(&filter_root, p))
                     .cloned()
                     .collect();
                 if !paths.is_empty() {

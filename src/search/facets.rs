@@ -96,6 +96,18 @@ impl FacetTables {
     }
 }
 
+impl FacetTables {
+    /// Every product with a non-zero count in `counts`, by name.
+    pub fn all_products(&self, counts: &[u64]) -> Vec<(String, u64)> {
+        counts
+            .iter()
+            .enumerate()
+            .filter(|&(slot, &n)| n > 0 && self.slots[slot].0 == Kind::Product)
+            .map(|(slot, &n)| (self.slots[slot].1.clone(), n))
+            .collect()
+    }
+}
+
 /// Counts matches by facet slot.
 pub struct FacetCounter<'a> {
     /// The tables of the engine that runs the search.

@@ -7,6 +7,7 @@
 //! prints. Nothing here knows HTTP: bad requests are [`SearchError::BadRequest`] naming
 //! the parameter.
 
+pub mod browse;
 pub mod facets;
 pub mod lookup;
 pub mod plan;
@@ -193,6 +194,14 @@ pub struct Engine {
     /// Per segment (in the searcher's order, fixed for an engine's life): the hit
     /// summaries.
     hit_columns: Vec<Option<BytesColumn>>,
+    browse: BrowseCache,
+}
+
+/// Lists the pages browse, computed on first use and kept for the engine's life.
+#[derive(Default)]
+struct BrowseCache {
+    events: std::sync::OnceLock<Vec<browse::EventSourceIds>>,
+    products: std::sync::OnceLock<Vec<browse::ProductCount>>,
 }
 
 impl Engine {
@@ -233,6 +242,7 @@ impl Engine {
             sources,
             facet_tables,
             hit_columns,
+            browse: BrowseCache::default(),
         })
     }
 

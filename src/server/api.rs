@@ -20,10 +20,10 @@ use crate::search::suggest::SuggestInput;
 use crate::search::{query, SearchRequest};
 
 /// The parameters of a query string, decoded leniently (invalid UTF-8 becomes U+FFFD).
-struct Params(Vec<(String, String)>);
+pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
-    fn parse(raw: Option<&str>) -> Params {
+    pub(crate) fn parse(raw: Option<&str>) -> Params {
         Params(
             form_urlencoded::parse(raw.unwrap_or("").as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -32,19 +32,27 @@ impl Params {
     }
 
     /// The first value of `name`, if any.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self, name: &str) -> Option<String> {
+    /// The first value of `name` in any case (`EvtID`, `evtid`).
+    pub(crate) fn get_ignore_case(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
         self.get(name).map(str::to_owned)
     }
 
     /// A whole number in `min..=max`, `default` when absent or empty.
-    fn number(
+    pub(crate) fn number(
         &self,
         name: &str,
         default: usize,
@@ -138,17 +146,24 @@ fn article_not_found(id: &str) -> ApiError {
     )
 }
 
-/// The renditions of an article under its permalink: `/kb/{id}.json` (the article API's
-/// answer), `/kb/{id}.md` (the source) and `/kb/{id}.txt` (plain text for tickets).
+/// The article under its permalink: `/kb/{id}` (the page), `/kb/{id}.json` (the article
+/// API's answer), `/kb/{id}.md` (the source) and `/kb/{id}.txt` (plain text for tickets).
 #[utoipa::path(get, path = "/kb/{file}", tag = "articles",
-    params(("file" = String, Path, description = "`Q190698.json`, `Q190698.md` or `Q190698.txt`.")),
+    params(("file" = String, Path, description = "`Q190698` (HTML), `Q190698.json`, `Q190698.md` or `Q190698.txt`.")),
     responses(
-        (status = 200, description = "The rendition."),
+        (status = 200, description = "The page or the rendition."),
         (status = 404, description = "No article has this id, or no such rendition.", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn rendition(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub async fn rendition(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let run = || -> Result<Response, ApiError> {
         let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+        if ext.is_empty() {
+            return Ok(super::pages::article(&state, &headers, id));
+        }
         if ext == "json" {
             return article_json(&state, id);
         }
@@ -429,13 +444,18 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
         (status = 301, description = "To `/kb/{id}`."),
         (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn permalink(Path(key): Path<String>) -> Response {
+pub async fn permalink(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
     match query::article_id(&key).filter(|_| !key.contains(char::is_whitespace)) {
         Some(id) => (
             StatusCode::MOVED_PERMANENTLY,
             [(header::LOCATION, format!("/kb/{id}"))],
         )
             .into_response(),
-        None => ApiError::not_found("not_found", "no such resource").into_response(),
+        None => super::pages::not_found(State(state), uri, headers).await,
     }
 }

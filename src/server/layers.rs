@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use super::error::{ApiError, PROBLEM_JSON};
+use super::error::ApiError;
 use super::AppState;
 
 /// The request id header, set on every response (and taken from the request if sent).
@@ -116,11 +116,13 @@ pub async fn problem_bodies(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
+    // Bodies with a type of their own (problem+json, the HTML error pages) stay; bare
+    // and plain-text ones become problems.
+    let own_body = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+        .is_some_and(|v| !v.as_bytes().starts_with(b"text/plain"));
+    if own_body {
         return response;
     }
     let (parts, body) = response.into_parts();

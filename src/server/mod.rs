@@ -16,6 +16,8 @@ pub mod api;
 pub mod error;
 pub mod layers;
 pub mod metrics;
+pub mod pages;
+pub mod templates;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -61,6 +63,9 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Origins allowed by CORS; empty: CORS off.
     pub cors_origins: Vec<String>,
+    /// The address people reach kbase at (`https://kb.example.com`), for canonical links;
+    /// `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
     /// Requests served at once before 503.
     pub max_in_flight: usize,
     /// Longest time a request may take (408 after).
@@ -81,6 +86,7 @@ impl ServerConfig {
             watch: true,
             admin_token: None,
             cors_origins: Vec::new(),
+            public_url: None,
             max_in_flight: config::DEFAULT_MAX_IN_FLIGHT,
             request_timeout: Duration::from_secs(config::REQUEST_TIMEOUT_SECS),
             header_timeout: Duration::from_secs(config::HEADER_TIMEOUT_SECS),
@@ -120,6 +126,7 @@ impl ServerConfig {
 
 struct Shared {
     config: ServerConfig,
+    templates: RwLock<Arc<templates::Templates>>,
     engine: RwLock<Option<Arc<Engine>>>,
     /// The index write lock; taken by each reload in turn.
     lock: Mutex<IndexLock>,
@@ -142,8 +149,10 @@ impl AppState {
         if !config.articles.is_dir() {
             return Err(Error::NoArticlesDir(config.articles.clone()));
         }
+        let templates = templates::Templates::load(&config.templates)?;
         let lock = index::lock(&config.data)?;
         Ok(AppState(Arc::new(Shared {
+            templates: RwLock::new(Arc::new(templates)),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
             engine: RwLock::new(None),
@@ -169,6 +178,29 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &ServerConfig {
         &self.0.config
+    }
+
+    /// The templates being used.
+    pub fn templates(&self) -> Arc<templates::Templates> {
+        self.0
+            .templates
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Reloads the templates; when they do not compile, logs why (file and line) and
+    /// keeps the last good ones.
+    pub fn reload_templates(&self) {
+        match templates::Templates::load(&self.0.config.templates) {
+            Ok(t) => {
+                tracing::info!("templates reloaded from {}", t.origin);
+                if let Ok(mut slot) = self.0.templates.write() {
+                    *slot = Arc::new(t);
+                }
+            }
+            Err(e) => tracing::error!("{e}; the previous templates stay in use"),
+        }
     }
 
     /// The metrics.
@@ -259,8 +291,25 @@ impl AppState {
             asker.request_reload();
         })?;
         let task = tokio::spawn(self.clone().reload_loop());
+        let templates = match templates::watched_dir(&self.0.config.templates) {
+            Some(dir) => {
+                let state = self.clone();
+                let w = crate::store::watch_filtered(
+                    &dir,
+                    |_, p| {
+                        p.extension().is_some_and(|e| {
+                            ["html", "xml", "css", "js", "svg"].iter().any(|x| e == *x)
+                        })
+                    },
+                    move |_| state.reload_templates(),
+                )?;
+                Some(w)
+            }
+            None => None,
+        };
         Ok(Watching {
             _watcher: watcher,
+            _templates: templates,
             task,
         })
     }
@@ -269,6 +318,7 @@ impl AppState {
 /// Live reload running; dropping it stops the watcher and the reload task.
 pub struct Watching {
     _watcher: crate::store::Watcher,
+    _templates: Option<crate::store::Watcher>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -294,12 +344,23 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::rendition))
         .routes(routes!(api::permalink))
         .split_for_parts();
+    let pages = Router::new()
+        .route("/", axum::routing::get(pages::home))
+        .route("/search", axum::routing::get(pages::search))
+        .route("/events", axum::routing::get(pages::events))
+        .route("/events/{id}", axum::routing::get(pages::event))
+        .route("/products", axum::routing::get(pages::products))
+        .route("/products/{slug}", axum::routing::get(pages::product))
+        .route("/eventviewer", axum::routing::get(pages::eventviewer))
+        .route("/opensearch.xml", axum::routing::get(pages::opensearch))
+        .route("/static/{name}", axum::routing::get(pages::static_file));
     let _ = state
         .0
         .openapi
         .set(openapi.to_json().unwrap_or_else(|_| "{}".into()));
     let mut app = api
-        .fallback(|| async { ApiError::not_found("not_found", "no such resource") })
+        .merge(pages)
+        .fallback(pages::not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
