@@ -193,7 +193,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("home.html"),
-            "{% extends \"base.html\" %}\n{% block main %}\n{{ oops(\n{% endblock %}\n",
+            "{% extends \"base.html\" %}\n{% block main %}\n{{ 1 + }}\n{% endblock %}\n",
         )
         .unwrap();
         let e = Templates::load(dir.path()).unwrap_err().to_string();

@@ -6,6 +6,7 @@ mod check_cli;
 mod fixtures;
 mod legacy;
 mod live;
+mod pages;
 mod render;
 mod search;
 mod server;
