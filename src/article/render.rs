@@ -15,10 +15,13 @@ pub fn markdown_options() -> Options {
 }
 
 /// The one HTML sanitiser: ammonia's safe defaults (no script, style, iframe, event
-/// handlers or dangerous URL schemes), keeping relative links such as `/kb/Q123`.
+/// handlers or dangerous URL schemes), keeping relative links such as `/kb/Q123`. No
+/// `rel` is added to links: no `target` survives, so no page can reach its opener, and
+/// a `rel` left on a link whose `href` was removed would make the page invalid HTML.
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     b.url_relative(ammonia::UrlRelative::PassThrough);
+    b.link_rel(None);
     b
 });
 

@@ -34,6 +34,10 @@ use crate::error::{Error, Result};
 
 /// Memory the index writer may use for its buffers, split over its threads.
 const WRITER_MEMORY: usize = 192 * 1024 * 1024;
+/// Memory of the single-threaded writer of small builds and updates.
+const SMALL_WRITER_MEMORY: usize = 48 * 1024 * 1024;
+/// First builds of more files than this index on every core.
+const PARALLEL_BUILD_FILES: usize = 5000;
 /// Files read and parsed per parallel batch: bounds memory during a full build.
 const BATCH: usize = 4096;
 
@@ -360,7 +364,16 @@ fn update(
         })
         .collect();
 
-    let mut writer: IndexWriter = index.index.writer(WRITER_MEMORY).map_err(|e| match e {
+    // Large first builds use every core; small ones and incremental updates use one
+    // indexing thread, which needs less memory and puts documents in path order, so
+    // equal scores always list in the same order.
+    let big = old.files.is_empty() && seen.len() > PARALLEL_BUILD_FILES;
+    let built = if big {
+        index.index.writer(WRITER_MEMORY)
+    } else {
+        index.index.writer_with_num_threads(1, SMALL_WRITER_MEMORY)
+    };
+    let mut writer: IndexWriter = built.map_err(|e| match e {
         tantivy::TantivyError::LockFailure(..) => Error::IndexBusy(index.dir.clone()),
         e => tantivy_error(e),
     })?;
