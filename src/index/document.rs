@@ -348,7 +348,21 @@ pub fn excerpt(text: &str, max: usize) -> String {
         .filter(|&i| i >= cut / 3)
         .max();
     match sentence_end {
-        Some(end) => head[..end].to_owned(),
+        // A "sentence" that ends in the next list item's number ("… service. 2.") ends
+        // before it.
+        Some(end) => {
+            let cut = &head[..end];
+            match cut.rsplit_once(' ') {
+                Some((before, last))
+                    if last.len() > 1
+                        && last[..last.len() - 1].bytes().all(|b| b.is_ascii_digit())
+                        && before.ends_with('.') =>
+                {
+                    before.to_owned()
+                }
+                _ => cut.to_owned(),
+            }
+        }
         None => {
             let end = head.rfind(' ').filter(|&i| i >= cut / 2).unwrap_or(cut);
             format!("{}…", head[..end].trim_end_matches([',', ';', ':']))
@@ -359,6 +373,18 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_do_not_end_in_the_next_items_number() {
+        let text = format!(
+            "1. In Control Panel, double-click Services. 2. Then {}",
+            "x ".repeat(200)
+        );
+        assert_eq!(
+            excerpt(&text, 60),
+            "1. In Control Panel, double-click Services."
+        );
+    }
 
     #[test]
     fn excerpts_cut_at_sentences_or_words() {

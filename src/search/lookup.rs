@@ -86,6 +86,11 @@ pub struct EventArticle {
     pub product: Option<String>,
     /// Publication date.
     pub published: Option<String>,
+    /// Its events.
+    pub events: Vec<super::HitEvent>,
+    /// Where it names the event ID, HTML with the ID marked (the start of the article
+    /// when only its front matter names it).
+    pub snippet: String,
     /// The fix, inline.
     pub fix: Option<Fix>,
 }
@@ -272,9 +277,16 @@ impl Engine {
             if sources.is_empty() {
                 sources.push(None);
             }
+            let snippet = summary
+                .event_snippets
+                .iter()
+                .find(|s| s.id == event_id)
+                .map_or_else(|| summary.lead.clone(), |s| s.html.clone());
             let entry = EventArticle {
                 url: format!("/kb/{}", summary.id),
                 fix: fix_of(&summary),
+                snippet,
+                events: summary.events.clone(),
                 id: summary.id,
                 title: summary.title,
                 product: summary.product,
