@@ -141,10 +141,9 @@ mod tests {
 
     #[test]
     fn relative_links_survive() {
-        assert_eq!(
-            to_html("[x](/kb/Q1)"),
-            "<p><a href=\"/kb/Q1\" rel=\"noopener noreferrer\">x</a></p>\n"
-        );
+        assert_eq!(to_html("[x](/kb/Q1)"), "<p><a href=\"/kb/Q1\">x</a></p>\n");
+        // A link whose URL is refused keeps no attribute at all.
+        assert_eq!(to_html("[x](javascript:alert(1))"), "<p><a>x</a></p>\n");
     }
 
     #[test]
