@@ -72,16 +72,15 @@ impl FacetTables {
         Ok(tables)
     }
 
-    /// The counts in `counts` (by slot) as the response's facet lists: most frequent
-    /// first, then by name.
-    pub fn facets(&self, counts: &[u64]) -> Facets {
+    /// The counts in `counts` (`(slot, count)`) as the response's facet lists: most
+    /// frequent first, then by name.
+    pub fn facets(&self, counts: &[(u32, u64)]) -> Facets {
         let list = |kind: Kind| {
             let mut v: Vec<FacetCount> = counts
                 .iter()
-                .enumerate()
-                .filter(|&(slot, &n)| n > 0 && self.slots[slot].0 == kind)
-                .map(|(slot, &n)| FacetCount {
-                    value: self.slots[slot].1.clone(),
+                .filter(|&&(slot, _)| self.slots[slot as usize].0 == kind)
+                .map(|&(slot, n)| FacetCount {
+                    value: self.slots[slot as usize].1.clone(),
                     count: n,
                 })
                 .collect();
@@ -97,13 +96,12 @@ impl FacetTables {
 }
 
 impl FacetTables {
-    /// Every product with a non-zero count in `counts`, by name.
-    pub fn all_products(&self, counts: &[u64]) -> Vec<(String, u64)> {
+    /// Every product counted in `counts`.
+    pub fn all_products(&self, counts: &[(u32, u64)]) -> Vec<(String, u64)> {
         counts
             .iter()
-            .enumerate()
-            .filter(|&(slot, &n)| n > 0 && self.slots[slot].0 == Kind::Product)
-            .map(|(slot, &n)| (self.slots[slot].1.clone(), n))
+            .filter(|&&(slot, _)| self.slots[slot as usize].0 == Kind::Product)
+            .map(|&(slot, n)| (self.slots[slot as usize].1.clone(), n))
             .collect()
     }
 }
@@ -114,15 +112,22 @@ pub struct FacetCounter<'a> {
     pub tables: &'a FacetTables,
 }
 
-/// [`FacetCounter`]'s work on one segment.
+/// [`FacetCounter`]'s work on one segment: the slots met, one entry per facet of each
+/// match, until there are as many as slots; then a count per slot. A search matching a
+/// few articles never touches a table of every product.
 pub struct SegmentFacetCounter {
     reader: FacetReader,
     map: Arc<Vec<u32>>,
-    counts: Vec<u64>,
+    slots: usize,
+    met: Vec<u32>,
+    dense: Option<Vec<u64>>,
 }
 
+/// Counts as `(slot, count)`, by slot.
+type Sparse = Vec<(u32, u64)>;
+
 impl Collector for FacetCounter<'_> {
-    type Fruit = Vec<u64>;
+    type Fruit = Sparse;
     type Child = SegmentFacetCounter;
 
     fn for_segment(
@@ -137,7 +142,9 @@ impl Collector for FacetCounter<'_> {
         Ok(SegmentFacetCounter {
             reader: segment.facet_reader(FIELD)?,
             map,
-            counts: vec![0; self.tables.slots.len()],
+            slots: self.tables.slots.len(),
+            met: Vec::new(),
+            dense: None,
         })
     }
 
@@ -145,31 +152,64 @@ impl Collector for FacetCounter<'_> {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
-        let mut total = vec![0; self.tables.slots.len()];
-        for f in fruits {
-            for (t, n) in total.iter_mut().zip(f) {
-                *t += n;
+    fn merge_fruits(&self, fruits: Vec<Sparse>) -> tantivy::Result<Sparse> {
+        let mut all: Sparse = fruits.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|&(slot, _)| slot);
+        let mut merged: Sparse = Vec::with_capacity(all.len());
+        for (slot, n) in all {
+            match merged.last_mut() {
+                Some(last) if last.0 == slot => last.1 += n,
+                _ => merged.push((slot, n)),
             }
         }
-        Ok(total)
+        Ok(merged)
     }
 }
 
 impl SegmentCollector for SegmentFacetCounter {
-    type Fruit = Vec<u64>;
+    type Fruit = Sparse;
 
     fn collect(&mut self, doc: DocId, _: Score) {
         for ord in self.reader.facet_ords(doc) {
-            if let Some(&slot) = self.map.get(ord as usize) {
-                if let Some(c) = self.counts.get_mut(slot as usize) {
-                    *c += 1;
+            let Some(&slot) = self.map.get(ord as usize) else {
+                continue;
+            };
+            if slot as usize >= self.slots {
+                continue;
+            }
+            match &mut self.dense {
+                Some(counts) => counts[slot as usize] += 1,
+                None => {
+                    self.met.push(slot);
+                    if self.met.len() >= self.slots {
+                        let mut counts = vec![0u64; self.slots];
+                        for s in self.met.drain(..) {
+                            counts[s as usize] += 1;
+                        }
+                        self.dense = Some(counts);
+                    }
                 }
             }
         }
     }
 
-    fn harvest(self) -> Vec<u64> {
-        self.counts
+    fn harvest(mut self) -> Sparse {
+        if let Some(counts) = self.dense {
+            return counts
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, n)| n > 0)
+                .map(|(slot, n)| (slot as u32, n))
+                .collect();
+        }
+        self.met.sort_unstable();
+        let mut out: Sparse = Vec::new();
+        for slot in self.met {
+            match out.last_mut() {
+                Some(last) if last.0 == slot => last.1 += 1,
+                _ => out.push((slot, 1)),
+            }
+        }
+        out
     }
 }
