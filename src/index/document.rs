@@ -40,6 +40,17 @@ pub struct Summary {
     /// The snippet of a hit found by an event ID, per ID the article names in its text:
     /// HTML around the ID's first mention in the section naming it most, the ID marked.
     pub event_snippets: Vec<EventSnippet>,
+    /// The same for each error or STOP code the article names in its text.
+    pub code_snippets: Vec<CodeSnippet>,
+}
+
+/// A snippet made when the article was indexed, for searches by code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CodeSnippet {
+    /// The code, normalised (`0x80070005`).
+    pub code: String,
+    /// HTML-escaped text with `<mark>` around the code as written.
+    pub html: String,
 }
 
 /// A snippet made when the article was indexed, for searches by event ID.
@@ -206,9 +217,11 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
         doc.add_text(fields.code_strong, c.to_lowercase());
         doc.add_text(fields.code_any, c.to_lowercase());
     }
+    let mut all_codes = strong.clone();
     for c in extract::codes(&all_text) {
         if !strong.contains(&c) {
             doc.add_text(fields.code_any, c.to_lowercase());
+            all_codes.push(c);
         }
     }
 
@@ -238,7 +251,19 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
         event_snippets: any
             .iter()
             .filter_map(|&id| {
-                number_snippet(&stored, &id.to_string()).map(|html| EventSnippet { id, html })
+                mention_snippet(&stored, &[id.to_string()], u8::is_ascii_digit)
+                    .map(|html| EventSnippet { id, html })
+            })
+            .collect(),
+        code_snippets: all_codes
+            .iter()
+            .filter_map(|code| {
+                mention_snippet(&stored, &code_forms(code), u8::is_ascii_alphanumeric).map(|html| {
+                    CodeSnippet {
+                        code: code.clone(),
+                        html,
+                    }
+                })
             })
             .collect(),
     };
@@ -253,32 +278,50 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
     doc
 }
 
-/// Byte offsets of `number` in `text` where it stands as a number (no digit before or
-/// after), as the analyzer cuts it.
-fn number_at(text: &str, number: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    text.match_indices(number)
-        .map(|(i, _)| i)
-        .filter(|&i| {
-            let before = i.checked_sub(1).map(|j| bytes[j]);
-            let after = bytes.get(i + number.len());
-            !before.is_some_and(|b| b.is_ascii_digit()) && !after.is_some_and(u8::is_ascii_digit)
-        })
-        .collect()
-}
-
-/// A snippet of about [`SNIPPET_CHARS`] around the first mention of `number` in the
-/// section that mentions it most, escaped, every mention marked; `None` when no section
-/// mentions it.
-fn number_snippet(sections: &[SectionText], number: &str) -> Option<String> {
-    let mut best: Option<(usize, usize, usize)> = None;
-    for (i, s) in sections.iter().enumerate() {
-        let at = number_at(&s.text, number);
-        if at.len() > best.map_or(0, |b| b.0) {
-            best = Some((at.len(), i, at[0]));
+/// Where any of `needles` (lower-case) appears in `text`, ignoring ASCII case, as
+/// `(byte offset, length)` in order, where the bytes around it do not `join` it (a digit
+/// for an event ID, which the analyzer cuts off letters; any letter or digit for a code).
+fn mentions(text: &str, needles: &[String], joins: fn(&u8) -> bool) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for n in needles.iter().filter(|n| !n.is_empty()) {
+        for (i, _) in lower.match_indices(n.as_str()) {
+            let before = i.checked_sub(1).map(|j| &bytes[j]);
+            let after = bytes.get(i + n.len());
+            if !before.is_some_and(joins) && !after.is_some_and(joins) {
+                out.push((i, n.len()));
+            }
         }
     }
-    let (_, i, first) = best?;
+    out.sort_unstable();
+    let mut end = 0;
+    out.retain(|&(i, len)| {
+        let keep = i >= end;
+        if keep {
+            end = i + len;
+        }
+        keep
+    });
+    out
+}
+
+/// A snippet of about [`SNIPPET_CHARS`] around the first mention of `needles` in the
+/// section that mentions them most, escaped, every mention marked; `None` when no
+/// section mentions them.
+fn mention_snippet(
+    sections: &[SectionText],
+    needles: &[String],
+    joins: fn(&u8) -> bool,
+) -> Option<String> {
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    for (i, s) in sections.iter().enumerate() {
+        let at = mentions(&s.text, needles, joins);
+        if at.len() > best.map_or(0, |b| b.0) {
+            best = Some((at.len(), i, at[0].0, at[0].1));
+        }
+    }
+    let (_, i, first, len) = best?;
     let text = &sections[i].text;
     // From the start of the section when the mention is near it.
     let mut start = if first < SNIPPET_CHARS / 2 {
@@ -295,32 +338,43 @@ fn number_snippet(sections: &[SectionText], number: &str) -> Option<String> {
             .find(char::is_whitespace)
             .map_or(start, |w| start + w + 1);
     }
-    let mut end = (start + SNIPPET_CHARS)
-        .min(text.len())
-        .max(first + number.len());
+    let mut end = (start + SNIPPET_CHARS).min(text.len()).max(first + len);
     while !text.is_char_boundary(end) {
         end += 1;
     }
     if end < text.len() {
-        end = text[first + number.len()..end]
+        end = text[first + len..end]
             .rfind(char::is_whitespace)
-            .map_or(end, |w| first + number.len() + w);
+            .map_or(end, |w| first + len + w);
     }
     let window = &text[start..end];
     let mut html = String::with_capacity(window.len() + 32);
     let mut last = 0;
-    for at in number_at(window, number) {
+    for (at, len) in mentions(window, needles, joins) {
         html.push_str(&escape_html(&window[last..at]));
         html.push_str("<mark>");
-        html.push_str(number);
+        html.push_str(&escape_html(&window[at..at + len]));
         html.push_str("</mark>");
-        last = at + number.len();
+        last = at + len;
     }
     html.push_str(&escape_html(&window[last..]));
     let folded = html.split_whitespace().collect::<Vec<_>>().join(" ");
     let prefix = if start > 0 { "… " } else { "" };
     let suffix = if end < text.len() { " …" } else { "" };
     Some(format!("{prefix}{folded}{suffix}"))
+}
+
+/// How a normalised code (`0x0000007B`) may be written: in full, without `0x`, and
+/// without its leading zeros (`0x7B`), lower-cased.
+fn code_forms(code: &str) -> Vec<String> {
+    let lower = code.to_ascii_lowercase();
+    let hex = lower.trim_start_matches("0x");
+    let mut forms = vec![lower.clone(), hex.to_owned()];
+    let short = hex.trim_start_matches('0');
+    if short.len() < hex.len() && !short.is_empty() {
+        forms.push(format!("0x{short}"));
+    }
+    forms
 }
 
 /// `YYYY-MM-DD` → `yyyymmdd` as a number, for range filters.
@@ -373,6 +427,35 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_of_codes_and_event_ids() {
+        let sections = vec![SectionText {
+            anchor: "s".into(),
+            text: "Error 0x80070005 (access denied); STOP 0x7b or 0x0000007B; ID5058 and 15058."
+                .into(),
+        }];
+        let code = mention_snippet(
+            &sections,
+            &code_forms("0x80070005"),
+            u8::is_ascii_alphanumeric,
+        );
+        assert_eq!(code.unwrap(), "Error <mark>0x80070005</mark> (access denied); STOP 0x7b or 0x0000007B; ID5058 and 15058.");
+        let stop = mention_snippet(
+            &sections,
+            &code_forms("0x0000007B"),
+            u8::is_ascii_alphanumeric,
+        );
+        assert!(stop
+            .unwrap()
+            .contains("STOP <mark>0x7b</mark> or <mark>0x0000007B</mark>;"));
+        let event = mention_snippet(&sections, &["5058".into()], u8::is_ascii_digit);
+        assert!(event.unwrap().contains("ID<mark>5058</mark> and 15058."));
+        assert_eq!(
+            mention_snippet(&sections, &["4242".into()], u8::is_ascii_digit),
+            None
+        );
+    }
 
     #[test]
     fn excerpts_do_not_end_in_the_next_items_number() {

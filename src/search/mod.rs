@@ -362,6 +362,7 @@ impl Engine {
         let snippets = if parsed.clauses.is_empty() {
             Snippets::Made {
                 event_ids: &parsed.event_ids,
+                codes: &parsed.codes,
             }
         } else {
             let finder = AhoCorasick::builder()
@@ -420,10 +421,20 @@ impl Engine {
     ) -> Result<Hit, SearchError> {
         let mut summary = self.summary(address)?;
         let snippet = match snippets {
-            Snippets::Made { event_ids } => event_ids
+            Snippets::Made { event_ids, codes } => codes
                 .iter()
-                .find_map(|id| summary.event_snippets.iter().find(|s| s.id == *id))
-                .map_or_else(|| std::mem::take(&mut summary.lead), |s| s.html.clone()),
+                .find_map(|c| summary.code_snippets.iter().find(|s| s.code == *c))
+                .map(|s| s.html.clone())
+                .or_else(|| {
+                    event_ids.iter().find_map(|id| {
+                        summary
+                            .event_snippets
+                            .iter()
+                            .find(|s| s.id == *id)
+                            .map(|s| s.html.clone())
+                    })
+                })
+                .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
             Snippets::Words { generator, finder } => {
                 let doc: TantivyDocument = searcher
                     .doc(address)
@@ -463,6 +474,8 @@ enum Snippets<'a> {
     Made {
         /// The query's event IDs, in order.
         event_ids: &'a [u16],
+        /// The query's codes, normalised, in order.
+        codes: &'a [String],
     },
     /// From the sections' text, marking these terms.
     Words {

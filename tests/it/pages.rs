@@ -270,3 +270,20 @@ async fn a_templates_folder_restyles_and_a_broken_one_is_refused() {
         .to_string();
     assert!(e.contains("home.html:1"), "{e}");
 }
+
+#[tokio::test]
+async fn code_and_event_searches_mark_the_code_or_id_in_the_snippet() {
+    let (_site, app) = app().await;
+    for (q, mark) in [
+        ("0x80070005", "<mark>0x80070005</mark>"),
+        ("80070005", "<mark>0x80070005</mark>"),
+        ("Userenv 1030", "<mark>1030</mark>"),
+    ] {
+        let v = crate::server::get(&app, &format!("/api/v1/search?q={}", q.replace(' ', "+")))
+            .await
+            .json();
+        assert_eq!(v["hits"][0]["id"], "Q300101", "{q}");
+        let snippet = v["hits"][0]["snippet"].as_str().unwrap();
+        assert!(snippet.contains(mark), "{q}: {snippet}");
+    }
+}
