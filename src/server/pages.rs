@@ -74,6 +74,17 @@ fn error_page(
     )
 }
 
+/// The page shown while the index is still being loaded (503).
+fn starting(state: &AppState) -> Response {
+    error_page(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "kbase is starting; try again in a moment",
+        "",
+        "",
+    )
+}
+
 /// The server's own address as links in pages should carry it: `KBASE_PUBLIC_URL` when
 /// set, else the request's `Host` (only when it looks like a host name).
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
@@ -156,15 +167,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     }
     let engine = match state.engine() {
         Ok(e) => e,
-        Err(_) => {
-            return error_page(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "kbase is starting; try again in a moment",
-                "/search",
-                "",
-            )
-        }
+        Err(_) => return starting(&state),
     };
     let mut req = SearchRequest::new(q.clone());
     req.limit = PAGE;
@@ -255,15 +258,7 @@ fn first_sentence(text: &str) -> String {
 pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> Response {
     let engine = match state.engine() {
         Ok(e) => e,
-        Err(_) => {
-            return error_page(
-                state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "kbase is starting; try again in a moment",
-                "",
-                "",
-            )
-        }
+        Err(_) => return starting(state),
     };
     match engine.article(id) {
         Ok(Some(view)) => {
@@ -390,13 +385,7 @@ pub async fn product(
 ) -> Response {
     let p = Params::parse(raw.as_deref());
     let Ok(engine) = state.engine() else {
-        return error_page(
-            &state,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "kbase is starting; try again in a moment",
-            "",
-            "",
-        );
+        return starting(&state);
     };
     let name = engine.products().ok().and_then(|list| {
         list.iter()

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("_hit.html", include_str!("../../templates/_hit.html")),
+    ("_pages.html", include_str!("../../templates/_pages.html")),
     ("home.html", include_str!("../../templates/home.html")),
     ("search.html", include_str!("../../templates/search.html")),
     ("article.html", include_str!("../../templates/article.html")),
