@@ -521,6 +521,7 @@ pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::Config(format!("cannot listen on {addr}: {e}")))?;
     tracing::info!("listening on http://{local}/");
+    tracing::info!("page templates: {}", state.templates().origin);
     let c = state.config().clone();
     // Watch first, so that nothing written during the first update is missed (a change
     // seen meanwhile makes one more reload right after).
