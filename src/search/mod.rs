@@ -310,7 +310,14 @@ impl Engine {
                 .max()
                 .unwrap_or(0)
         };
-        let plan = plan::build(&parsed, f, &mut analyzer, filters, &df, searcher.num_docs());
+        let plan = plan::build(
+            &parsed,
+            f,
+            &mut analyzer,
+            filters,
+            None,
+            searcher.num_docs(),
+        );
         let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
         let want = req.offset + req.limit;
 
@@ -343,7 +350,15 @@ impl Engine {
         // matches of many words cost much and add little there.
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
         if total < want.min(LOOSE_BELOW) && (total == 0 || !long) {
-            if let Some(loose) = &plan.loose {
+            let with_loose = plan::build(
+                &parsed,
+                f,
+                &mut analyzer,
+                filters,
+                Some(&df),
+                searcher.num_docs(),
+            );
+            if let Some(loose) = &with_loose.loose {
                 let (more, loose_total) = searcher
                     .search(
                         loose.as_ref(),

@@ -216,13 +216,15 @@ fn item_query(
 }
 
 /// Builds the plan for `parsed` under `filters`; `df` gives a token's document
-/// frequency in an index of `num_docs` documents.
+/// frequency in an index of `num_docs` documents, and is only needed for the loose plan:
+/// without it, `loose` is `None` (most searches never run it, and it costs a lookup of
+/// every word in every field).
 pub fn build(
     parsed: &ParsedQuery,
     f: &Fields,
     analyzer: &mut TextAnalyzer,
     filters: &Filters,
-    df: Frequency<'_>,
+    df: Option<Frequency<'_>>,
     num_docs: u64,
 ) -> Plan {
     let mut structured: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -281,21 +283,26 @@ pub fn build(
             .iter()
             .filter_map(|i| item_query(f, analyzer, i, None))
             .collect();
-        let common = match clause.any_of.as_slice() {
-            [Item::Word(w)] => analyse(analyzer, w).iter().all(|t| {
-                let n = df(t);
-                n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
-            }),
-            _ => false,
-        };
-        let loose: Vec<Box<dyn Query>> = if common {
-            Vec::new()
-        } else {
-            clause
-                .any_of
-                .iter()
-                .filter_map(|i| item_query(f, analyzer, i, Some(df)))
-                .collect()
+        let loose: Vec<Box<dyn Query>> = match df {
+            None => Vec::new(),
+            Some(df) => {
+                let common = match clause.any_of.as_slice() {
+                    [Item::Word(w)] => analyse(analyzer, w).iter().all(|t| {
+                        let n = df(t);
+                        n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
+                    }),
+                    _ => false,
+                };
+                if common {
+                    Vec::new()
+                } else {
+                    clause
+                        .any_of
+                        .iter()
+                        .filter_map(|i| item_query(f, analyzer, i, Some(df)))
+                        .collect()
+                }
+            }
         };
         for item in &clause.any_of {
             let text = match item {
