@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod plan;
 pub mod query;
 pub mod suggest;
+pub mod union;
 
 use std::collections::HashSet;
 use std::time::Instant;

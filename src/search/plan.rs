@@ -106,7 +106,13 @@ fn token_query(f: &Fields, token: &str, fuzzy: bool) -> Box<dyn Query> {
         })
         .collect();
     let letters = token.chars().count();
-    if fuzzy && letters >= 5 && token.chars().all(char::is_alphabetic) {
+    let fuzzy = fuzzy && letters >= 5 && token.chars().all(char::is_alphabetic);
+    if !fuzzy {
+        return Box::new(super::union::FieldsUnion::new(
+            should.into_iter().map(|(_, q)| q).collect(),
+        ));
+    }
+    {
         let distance = if letters >= 9 { 2 } else { 1 };
         for (field, boost) in [
             (f.title, 1.0),
