@@ -43,6 +43,9 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 10_000;
 /// A query with more words than this is "long" (see [`Engine::search`]).
 const LONG_QUERY_WORDS: usize = 4;
+/// Bytes of each section searched for the query's terms when choosing a hit's snippet:
+/// the best section shows itself early, and whole long articles cost time on every hit.
+const SNIPPET_SCAN_BYTES: usize = 4096;
 /// Partial matches are looked for when fewer hits than this match every word.
 const LOOSE_BELOW: usize = 3;
 use crate::index::document::SNIPPET_CHARS;
@@ -514,7 +517,7 @@ fn snippet(
     for (i, s) in sections.iter().enumerate() {
         let mut count = 0;
         let mut first = usize::MAX;
-        for m in finder.find_iter(&s.text) {
+        for m in finder.find_iter(head(&s.text, SNIPPET_SCAN_BYTES)) {
             count += 1;
             first = first.min(m.start());
         }
@@ -530,6 +533,15 @@ fn snippet(
     }
     s.set_snippet_prefix_postfix("<mark>", "</mark>");
     Some(s.to_html())
+}
+
+/// At most `max` bytes of the start of `text`, on a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// About `size` bytes of `text` around byte `at`, on character boundaries.
