@@ -173,15 +173,7 @@ impl Engine {
         let parsed = self.parse(q);
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
-        let f = &self.index.fields;
-        let known = |token: &str| {
-            [f.title, f.symptoms, f.fix, f.body].iter().any(|&field| {
-                searcher
-                    .doc_freq(&tantivy::Term::from_field_text(field, token))
-                    .unwrap_or(0)
-                    > 0
-            })
-        };
+        let known = |token: &str| self.doc_freq(&searcher, token) > 0;
         let words: Vec<&str> = parsed
             .clauses
             .iter()

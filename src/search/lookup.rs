@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
+use super::plan::term_match;
 use super::{Engine, Fix, SearchError};
 use crate::article::{self, Article, FrontMatter, SectionKind};
-use crate::index::document::{references, Summary};
+use crate::index::document::references;
 
 /// Most back-references listed for one article.
 pub const MAX_BACK_REFERENCES: usize = 200;
@@ -65,12 +66,6 @@ pub struct ArticleView {
     pub references: Vec<ArticleLink>,
     /// Articles that point to this one.
     pub referenced_by: Vec<ArticleLink>,
-    /// The article file's text as indexed (the `.md` rendition).
-    #[serde(skip)]
-    pub source: String,
-    /// The parsed article (for the plain-text rendition and pages).
-    #[serde(skip)]
-    pub article: Article,
 }
 
 /// An article listed under an event.
@@ -121,52 +116,58 @@ fn internal(e: impl std::fmt::Display) -> SearchError {
     SearchError::Internal(e.to_string())
 }
 
-fn term(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::Basic,
-    ))
-}
-
 fn stored(doc: &TantivyDocument, field: Field) -> &str {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("")
 }
 
-fn fix_of(summary: &Summary) -> Option<Fix> {
-    summary.fix.as_ref().map(|f| Fix {
-        url: format!("/kb/{}#{}", summary.id, f.anchor),
-        section: f.section.clone(),
-        heading: f.heading.clone(),
-        text: f.text.clone(),
-    })
-}
-
 impl Engine {
     fn find_id(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
-        let q = term(self.index.fields.id_key, &id.to_ascii_lowercase());
+        let q = term_match(self.index.fields.id_key, &id.to_ascii_lowercase());
         let top = searcher
             .search(&q, &TopDocs::with_limit(1).order_by_score())
             .map_err(internal)?;
         Ok(top.first().map(|(_, a)| *a))
     }
 
-    /// The article with this id (any case), `None` when there is none. An id that is not
-    /// a valid article id is simply not found.
-    pub fn article(&self, id: &str) -> Result<Option<ArticleView>, SearchError> {
+    /// The indexed text of the article with this id (any case) and the article parsed
+    /// from it: what the `.md` and `.txt` renditions need, without the HTML and the
+    /// references of [`Engine::article`].
+    pub fn article_text(&self, id: &str) -> Result<Option<(String, Article)>, SearchError> {
+        let searcher = self.index.reader.searcher();
+        Ok(self
+            .indexed(&searcher, id)?
+            .map(|(_, source, article)| (source, article)))
+    }
+
+    /// Where the article with this id is, its indexed text, and the article parsed from
+    /// it; `None` for an id that is not valid or not indexed.
+    fn indexed(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Option<(DocAddress, String, Article)>, SearchError> {
         if !article::is_valid_id(id) {
             return Ok(None);
         }
-        let searcher = self.index.reader.searcher();
-        let Some(at) = self.find_id(&searcher, id)? else {
+        let Some(at) = self.find_id(searcher, id)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
         let source = stored(&doc, self.index.fields.text).to_owned();
-        let summary = self.summary(at)?;
-        let parsed = article::parse(&source);
-        let article = parsed
+        let article = article::parse(&source)
             .article
             .ok_or_else(|| internal(format!("the indexed text of {id} does not parse")))?;
+        Ok(Some((at, source, article)))
+    }
+
+    /// The article with this id (any case), `None` when there is none. An id that is not
+    /// a valid article id is simply not found.
+    pub fn article(&self, id: &str) -> Result<Option<ArticleView>, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let Some((at, _, article)) = self.indexed(&searcher, id)? else {
+            return Ok(None);
+        };
+        let summary = self.summary(at)?;
         let mut refs = Vec::new();
         for r in references(&article) {
             let title = match self.find_id(&searcher, &r)? {
@@ -179,7 +180,7 @@ impl Engine {
                 title,
             });
         }
-        let back = term(self.index.fields.refs, &article.id().to_ascii_lowercase());
+        let back = term_match(self.index.fields.refs, &article.id().to_ascii_lowercase());
         let mut referenced_by = Vec::new();
         for (_, at) in searcher
             .search(
@@ -199,7 +200,7 @@ impl Engine {
         Ok(Some(ArticleView {
             front: article.front.clone(),
             url: format!("/kb/{}", article.id()),
-            fix: fix_of(&summary),
+            fix: Fix::of(&summary),
             sections: article
                 .sections
                 .iter()
@@ -213,8 +214,6 @@ impl Engine {
                 .collect(),
             references: refs,
             referenced_by,
-            source,
-            article,
         }))
     }
 
@@ -229,7 +228,7 @@ impl Engine {
         let tier = |field: Field, score: f32| -> (Occur, Box<dyn Query>) {
             (
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(term(field, &id), score)),
+                Box::new(ConstScoreQuery::new(term_match(field, &id), score)),
             )
         };
         let any: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
@@ -243,7 +242,7 @@ impl Engine {
                 (Occur::Must, any),
                 (
                     Occur::Must,
-                    term(f.source_event, &format!("{}:{id}", s.to_lowercase())),
+                    term_match(f.source_event, &format!("{}:{id}", s.to_lowercase())),
                 ),
             ])),
             None => any,
@@ -284,7 +283,7 @@ impl Engine {
                 .map_or_else(|| summary.lead.clone(), |s| s.html.clone());
             let entry = EventArticle {
                 url: format!("/kb/{}", summary.id),
-                fix: fix_of(&summary),
+                fix: Fix::of(&summary),
                 snippet,
                 events: summary.events.clone(),
                 id: summary.id,

@@ -189,6 +189,18 @@ pub struct SearchResponse {
     pub facets: Facets,
 }
 
+impl Fix {
+    /// The fix of the article `summary` describes, with its permalink.
+    fn of(summary: &Summary) -> Option<Fix> {
+        summary.fix.as_ref().map(|f| Fix {
+            url: format!("/kb/{}#{}", summary.id, f.anchor),
+            section: f.section.clone(),
+            heading: f.heading.clone(),
+            text: f.text.clone(),
+        })
+    }
+}
+
 /// The search engine over one open index.
 pub struct Engine {
     index: SearchIndex,
@@ -250,6 +262,20 @@ impl Engine {
         })
     }
 
+    /// How many articles hold `token` in their text: the most of any text field.
+    fn doc_freq(&self, searcher: &Searcher, token: &str) -> u64 {
+        let f = &self.index.fields;
+        [f.title, f.symptoms, f.fix, f.body]
+            .iter()
+            .map(|&field| {
+                searcher
+                    .doc_freq(&tantivy::Term::from_field_text(field, token))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Number of articles searchable.
     pub fn num_docs(&self) -> u64 {
         self.index.reader.searcher().num_docs()
@@ -303,17 +329,7 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
-        let df = |token: &str| {
-            [f.title, f.symptoms, f.fix, f.body]
-                .iter()
-                .map(|&field| {
-                    searcher
-                        .doc_freq(&tantivy::Term::from_field_text(field, token))
-                        .unwrap_or(0)
-                })
-                .max()
-                .unwrap_or(0)
-        };
+        let df = |token: &str| self.doc_freq(&searcher, token);
         let plan = plan::build(
             &parsed,
             f,
@@ -470,12 +486,7 @@ impl Engine {
         let url = format!("/kb/{}", summary.id);
         Ok(Hit {
             snippet,
-            fix: summary.fix.map(|f| Fix {
-                url: format!("{url}#{}", f.anchor),
-                section: f.section,
-                heading: f.heading,
-                text: f.text,
-            }),
+            fix: Fix::of(&summary),
             events: summary.events,
             id: summary.id,
             title: summary.title,

@@ -63,10 +63,19 @@ fn text_fields(f: &Fields) -> [(Field, f32); 5] {
     ]
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+/// A term, scored by BM25 with its frequencies.
+pub(crate) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
+    ))
+}
+
+/// A term whose frequency does not matter (lookups, filters, constant tiers).
+pub(crate) fn term_match(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
     ))
 }
 

@@ -177,14 +177,14 @@ pub async fn rendition(
                 ))
             }
         };
-        let view = state
+        let (source, article) = state
             .engine()?
-            .article(id)?
+            .article_text(id)?
             .ok_or_else(|| article_not_found(id))?;
         let body = if ext == "md" {
-            view.source
+            source
         } else {
-            plain_text(&view)
+            plain_text(&article)
         };
         Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
     };
@@ -192,8 +192,7 @@ pub async fn rendition(
 }
 
 /// An article as plain text: title, fields, sections.
-fn plain_text(view: &crate::search::lookup::ArticleView) -> String {
-    let a = &view.article;
+fn plain_text(a: &crate::article::Article) -> String {
     let mut out = format!("{}: {}\n", a.id(), a.title());
     let products: Vec<String> = a
         .front
@@ -451,11 +450,7 @@ pub async fn permalink(
     headers: HeaderMap,
 ) -> Response {
     match query::article_id(&key).filter(|_| !key.contains(char::is_whitespace)) {
-        Some(id) => (
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, format!("/kb/{id}"))],
-        )
-            .into_response(),
+        Some(id) => super::pages::redirect(StatusCode::MOVED_PERMANENTLY, format!("/kb/{id}")),
         None => super::pages::not_found(State(state), uri, headers).await,
     }
 }

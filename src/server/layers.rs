@@ -65,21 +65,26 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
-    let id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    // The path and id are kept only when the access log is on: they cost an allocation
+    // each on every request.
+    let logged = tracing::enabled!(target: "kbase::access", tracing::Level::INFO).then(|| {
+        let id = req
+            .headers()
+            .get(&X_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        (req.uri().path().to_owned(), id.to_owned())
+    });
     let response = next.run(req).await;
     let took = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(
-        target: "kbase::access",
-        "{method} {path} {status} {:.2}ms id={id}",
-        took.as_secs_f64() * 1000.0
-    );
+    if let Some((path, id)) = logged {
+        tracing::info!(
+            target: "kbase::access",
+            "{method} {path} {status} {:.2}ms id={id}",
+            took.as_secs_f64() * 1000.0
+        );
+    }
     state.metrics().request(route, method, status, took);
     response
 }

@@ -26,6 +26,11 @@ const EXAMPLES: &[&str] = &[
     "Q190698",
 ];
 
+/// A redirect to `url` with `status` (301 for permalinks, 302/303 for searches).
+pub(crate) fn redirect(status: StatusCode, url: String) -> Response {
+    (status, [(header::LOCATION, url)]).into_response()
+}
+
 /// Hits per results page.
 const PAGE: usize = 10;
 
@@ -155,11 +160,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         .any(|n| p.get(n).is_some_and(|v| !v.is_empty()));
     if !filtered && !q.contains(char::is_whitespace) {
         if let Some(id) = query::article_id(&q) {
-            return (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("/kb/{id}"))],
-            )
-                .into_response();
+            return redirect(StatusCode::SEE_OTHER, format!("/kb/{id}"));
         }
     }
     if q.is_empty() && !filtered {
@@ -264,11 +265,10 @@ pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> Response {
         Ok(Some(view)) => {
             // The permalink is the canonical id; other spellings redirect to it.
             if view.front.id.as_str() != id {
-                return (
+                return redirect(
                     StatusCode::MOVED_PERMANENTLY,
-                    [(header::LOCATION, format!("/kb/{}", view.front.id.as_str()))],
-                )
-                    .into_response();
+                    format!("/kb/{}", view.front.id.as_str()),
+                );
             }
             let ctx = article_context(&view, &base_url(state, headers));
             page(state, StatusCode::OK, "article.html", ctx)
@@ -451,7 +451,7 @@ pub async fn eventviewer(State(state): State<AppState>, RawQuery(raw): RawQuery)
             .filter(|v| !v.is_empty())
     };
     let source = get("EvtSrc");
-    let to = |url: String| (StatusCode::FOUND, [(header::LOCATION, url)]).into_response();
+    let to = |url: String| redirect(StatusCode::FOUND, url);
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let Some(id) = get("EvtID").and_then(|v| v.parse::<u16>().ok()) else {
         let words = [source, get("ProdName")]
