@@ -108,7 +108,7 @@ fn main() {
                 .search(&SearchRequest::new(word))
                 .expect("search")
                 .hits;
-            assert_eq!(hits[0].id, "Q190698");
+            assert_eq!(hits[0].card.id, "Q190698");
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();

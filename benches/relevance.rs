@@ -70,7 +70,7 @@ fn main() {
         let t = Instant::now();
         let ids: Vec<String> = engine
             .search(&req)
-            .map(|r| r.hits.into_iter().map(|h| h.id).collect())
+            .map(|r| r.hits.into_iter().map(|h| h.card.id).collect())
             .unwrap_or_default();
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         latencies.push(ms);

@@ -196,7 +196,19 @@ fn main() -> ExitCode {
         ),
     };
     result.unwrap_or_else(|e| {
-        eprintln!("kbase: error: {e}");
+        // The cause chain, as ripgrep and zola print it; a cause the message above
+        // already ends with (an I/O error after its path) is not repeated.
+        let mut said = e.to_string();
+        eprintln!("kbase: error: {said}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !said.ends_with(&text) {
+                eprintln!("  caused by: {text}");
+            }
+            said = text;
+            cause = c.source();
+        }
         ExitCode::from(2)
     })
 }
@@ -214,7 +226,7 @@ fn serve(config: ServerConfig, addr: &str) -> kbase::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| kbase::Error::Config(format!("cannot start the server runtime: {e}")))?;
+        .map_err(kbase::Error::Runtime)?;
     runtime.block_on(kbase::server::run(config, addr))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -320,7 +332,7 @@ fn open_engine(articles: &std::path::Path, data: &std::path::Path) -> kbase::Res
         }
         Err(e) => return Err(e),
     };
-    Engine::new(index).map_err(|e| kbase::Error::Index(e.to_string()))
+    Ok(Engine::new(index)?)
 }
 
 fn search(
@@ -340,7 +352,7 @@ fn search(
             eprintln!("kbase: error: {param}: {message}");
             return Ok(ExitCode::from(2));
         }
-        Err(e) => return Err(kbase::Error::Index(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let _ = (|| -> std::io::Result<()> {
@@ -352,7 +364,7 @@ fn search(
             )?;
         } else {
             for hit in &response.hits {
-                writeln!(out, "{}  {}", hit.id, hit.title)?;
+                writeln!(out, "{}  {}", hit.card.id, hit.card.title)?;
                 if let Some(fix) = &hit.fix {
                     let first = fix.text.lines().next().unwrap_or("");
                     writeln!(out, "    {}: {first}", fix.heading)?;

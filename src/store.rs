@@ -77,10 +77,16 @@ pub fn watch_filtered(
             }
         }
     })
-    .map_err(|e| Error::Index(format!("cannot watch {}: {e}", root.display())))?;
+    .map_err(|source| Error::Watch {
+        path: root.to_path_buf(),
+        source,
+    })?;
     debouncer
         .watch(&base, RecursiveMode::Recursive)
-        .map_err(|e| Error::Index(format!("cannot watch {}: {e}", root.display())))?;
+        .map_err(|source| Error::Watch {
+            path: root.to_path_buf(),
+            source,
+        })?;
     Ok(Watcher {
         _debouncer: debouncer,
     })

@@ -329,7 +329,7 @@ fn search_meets_the_event_and_article_id_targets(articles: &std::path::Path) {
             .unwrap()
             .hits
             .into_iter()
-            .map(|h| h.id)
+            .map(|h| h.card.id)
             .collect();
         let found = ids
             .iter()

@@ -1,15 +1,16 @@
 //! The rules of `kbase check` beyond parsing: per article, and across the collection.
 //!
 //! Per-article rules ([`check_article`]) run inside [`super::parse`], so every reader
-//! reports them. Collection rules ([`check_collection`]) need all articles at once: ids
-//! must be unique (compared ignoring case, because permalinks are case-insensitive) and
-//! `see_also` should name articles that exist. A duplicate is resolved deterministically:
-//! the file first in path order wins, the others are reported and dropped, so the index
-//! can never hold two documents with one id.
+//! reports them. Collection rules need all articles at once: ids must be unique
+//! (compared ignoring case, because permalinks are case-insensitive; [`FirstWins`]) and
+//! `see_also` should name articles that exist ([`check_references`]). A duplicate is
+//! resolved deterministically: the file first in path order wins, the others are
+//! reported and dropped, so the index can never hold two documents with one id. Nothing
+//! here reads files: the loader, the indexer and the importer feed these rules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use super::load::LoadedArticle;
 use super::Article;
 use crate::diagnostic::{Diagnostic, FileDiagnostic};
 
@@ -39,70 +40,73 @@ pub fn check_article(article: &Article) -> Vec<Diagnostic> {
     out
 }
 
-/// The message for a file whose id `id` another file, `first`, already has; `note` is
-/// appended after "has it too" (empty, or how the ids differ). The indexer says the same.
-pub fn duplicate_message(id: &str, first: &std::path::Path, note: &str) -> String {
-    format!(
-        "duplicate id `{id}`: `{}` has it too{note}; this file is skipped",
-        first.display()
-    )
+/// The one rule for duplicate ids, used by `kbase check`, the indexer and the importer.
+///
+/// Ids are compared ignoring case (permalinks are case-insensitive) and the first file to
+/// claim an id wins: callers claim in path order (the importer in input order), so the
+/// same folder always gives the same winner, and every loser gets one located error that
+/// names both files.
+#[derive(Debug, Default)]
+pub struct FirstWins {
+    /// Lower-cased id → (the winner's path, its id as written).
+    first: HashMap<String, (PathBuf, String)>,
 }
 
-/// Applies the collection rules to `articles` (sorted by path first), removing the
-/// losers of duplicate ids, and returns what it found.
-pub fn check_collection(articles: &mut Vec<LoadedArticle>) -> Vec<FileDiagnostic> {
-    articles.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut out = Vec::new();
-    let mut first: HashMap<String, usize> = HashMap::with_capacity(articles.len());
-    let mut keep = vec![true; articles.len()];
-    for (i, a) in articles.iter().enumerate() {
-        let key = a.article.id().to_ascii_lowercase();
-        match first.get(&key) {
+impl FirstWins {
+    /// No id claimed yet; room for `n` ids.
+    pub fn with_capacity(n: usize) -> Self {
+        FirstWins {
+            first: HashMap::with_capacity(n),
+        }
+    }
+
+    /// `path` (whose `id:` is at `line`) claims `id`: `Ok` when it is the first, else the
+    /// error to report for `path`, which is skipped.
+    pub fn claim(&mut self, path: &Path, id: &str, line: usize) -> Result<(), FileDiagnostic> {
+        let key = id.to_ascii_lowercase();
+        match self.first.get(&key) {
             None => {
-                first.insert(key, i);
+                self.first.insert(key, (path.to_path_buf(), id.to_owned()));
+                Ok(())
             }
-            Some(&w) => {
-                keep[i] = false;
-                let winner = &articles[w];
-                let case = if winner.article.id() == a.article.id() {
+            Some((winner, written)) => {
+                let case = if written == id {
                     String::new()
                 } else {
-                    format!(
-                        " as `{}` (ids are compared ignoring case)",
-                        winner.article.id()
-                    )
+                    format!(" as `{written}` (ids are compared ignoring case)")
                 };
-                let line = a.article.line_of_key("id").unwrap_or(1);
-                out.push(
-                    Diagnostic::error(
-                        "duplicate-id",
-                        line,
-                        1,
-                        duplicate_message(a.article.id(), &winner.path, &case),
-                    )
-                    .in_file(&a.path),
+                let message = format!(
+                    "duplicate id `{id}`: `{}` has it too{case}; this file is skipped",
+                    winner.display()
                 );
+                Err(Diagnostic::error("duplicate-id", line.max(1), 1, message).in_file(path))
             }
         }
     }
-    let mut flags = keep.into_iter();
-    articles.retain(|_| flags.next().unwrap_or(true));
-    let known: HashSet<&String> = first.keys().collect();
-    for a in articles.iter() {
-        for target in &a.article.front.see_also {
-            if !known.contains(&target.to_ascii_lowercase()) {
-                let line = a.article.line_of_key("see_also").unwrap_or(1);
-                out.push(
-                    Diagnostic::warning(
-                        "unknown-reference",
-                        line,
-                        1,
-                        format!("`see_also` names `{target}`, which no article has"),
-                    )
-                    .in_file(&a.path),
-                );
-            }
-        }
+
+    /// Whether some file has claimed `id` (any case).
+    pub fn contains(&self, id: &str) -> bool {
+        self.first.contains_key(&id.to_ascii_lowercase())
     }
-    out
+}
+
+/// Warnings for `see_also` entries of `article` (read from `path`) that no claimed id
+/// matches.
+pub fn check_references(article: &Article, path: &Path, ids: &FirstWins) -> Vec<FileDiagnostic> {
+    let line = article.line_of_key("see_also").unwrap_or(1);
+    article
+        .front
+        .see_also
+        .iter()
+        .filter(|target| !ids.contains(target))
+        .map(|target| {
+            Diagnostic::warning(
+                "unknown-reference",
+                line,
+                1,
+                format!("`see_also` names `{target}`, which no article has"),
+            )
+            .in_file(path)
+        })
+        .collect()
 }

@@ -120,6 +120,12 @@ impl Date {
         })
     }
 
+    /// The date as the number `yyyymmdd`: what the index stores, so that date filters
+    /// are numeric ranges.
+    pub fn number(self) -> i64 {
+        i64::from(self.year) * 10_000 + i64::from(self.month) * 100 + i64::from(self.day)
+    }
+
     /// Parses exactly `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Result<Date, String> {
         let b = s.as_bytes();

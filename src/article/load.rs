@@ -73,13 +73,31 @@ pub fn load_dir(root: &Path) -> Result<Collection> {
         articles.extend(article);
         diagnostics.extend(diags);
     }
-    diagnostics.extend(check::check_collection(&mut articles));
+    diagnostics.extend(apply_collection_rules(&mut articles));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Collection {
         articles,
         diagnostics,
         files: paths.len(),
     })
+}
+
+/// Applies the collection rules to `articles` (sorted by path first): removes the losers
+/// of duplicate ids, and returns what was found.
+fn apply_collection_rules(articles: &mut Vec<LoadedArticle>) -> Vec<FileDiagnostic> {
+    articles.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut ids = check::FirstWins::with_capacity(articles.len());
+    let mut out = Vec::new();
+    articles.retain(|a| {
+        let line = a.article.line_of_key("id").unwrap_or(1);
+        ids.claim(&a.path, a.article.id(), line)
+            .map_err(|d| out.push(d))
+            .is_ok()
+    });
+    for a in articles.iter() {
+        out.extend(check::check_references(&a.article, &a.path, &ids));
+    }
+    out
 }
 
 /// Reads and parses one article file, never panicking; problems come back located.

@@ -68,14 +68,19 @@ impl Article {
         })
     }
 
-    /// The section with this anchor.
-    pub fn section(&self, anchor: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.anchor == anchor)
-    }
-
     /// File line of a top-level front matter key, for diagnostics about its value.
     pub fn line_of_key(&self, key: &str) -> Option<usize> {
         self.key_lines.line_of(key)
+    }
+}
+
+/// The permalink of an article, or of one of its sections: `/kb/Q190698`,
+/// `/kb/Q190698#workaround`. The one place that knows the shape of article URLs; it is
+/// relative, and the server prefixes its public address where links leave the site.
+pub fn permalink(id: &str, anchor: Option<&str>) -> String {
+    match anchor {
+        Some(a) => format!("/kb/{id}#{a}"),
+        None => format!("/kb/{id}"),
     }
 }
 

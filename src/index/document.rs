@@ -20,19 +20,32 @@ pub const FIX_CHARS: usize = 300;
 /// The length of a hit's snippet, in characters.
 pub const SNIPPET_CHARS: usize = 180;
 
-/// What a search hit shows of an article, stored with its document.
+/// What every list of articles shows of one: a search hit, an event page's entry, a
+/// ticket suggestion. Made once, when the article is indexed, and flattened into each
+/// of those answers so that they cannot drift apart.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Summary {
+pub struct Card {
     /// Article id.
     pub id: String,
     /// Title.
     pub title: String,
+    /// Permalink, relative ([`crate::article::permalink`]); the server makes it absolute
+    /// when it knows its public address.
+    pub url: String,
     /// The first product's name.
     pub product: Option<String>,
     /// Publication date, `YYYY-MM-DD`.
     pub published: Option<String>,
     /// Events: the front matter's, then those found in the text.
     pub events: Vec<EventSummary>,
+}
+
+/// What a search hit shows of an article, stored with its document (a fast field, so a
+/// hit never decompresses the stored document).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    /// The card.
+    pub card: Card,
     /// The fix, when the article has one.
     pub fix: Option<FixSummary>,
     /// The snippet of a hit that matched no words: the start of the article, as HTML.
@@ -157,7 +170,7 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
         doc.add_facet(fields.facet, Facet::from_path(["category", c.as_str()]));
     }
     if let Some(d) = f.published.or(f.updated) {
-        doc.add_i64(fields.published, date_number(&d.to_string()));
+        doc.add_i64(fields.published, d.number());
     }
     for r in references(article) {
         doc.add_text(fields.refs, r.to_ascii_lowercase());
@@ -226,17 +239,20 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
     }
 
     let summary = Summary {
-        id: article.id().to_owned(),
-        title: article.title().to_owned(),
-        product: f.products.first().map(|p| p.name.clone()),
-        published: f.published.or(f.updated).map(|d| d.to_string()),
-        events: events
-            .iter()
-            .map(|e| EventSummary {
-                id: e.id,
-                source: e.source.clone(),
-            })
-            .collect(),
+        card: Card {
+            id: article.id().to_owned(),
+            title: article.title().to_owned(),
+            url: crate::article::permalink(article.id(), None),
+            product: f.products.first().map(|p| p.name.clone()),
+            published: f.published.or(f.updated).map(|d| d.to_string()),
+            events: events
+                .iter()
+                .map(|e| EventSummary {
+                    id: e.id,
+                    source: e.source.clone(),
+                })
+                .collect(),
+        },
         fix: article.fix().map(|s| FixSummary {
             section: s.kind.to_string(),
             heading: s.heading.clone(),
@@ -375,11 +391,6 @@ fn code_forms(code: &str) -> Vec<String> {
         forms.push(format!("0x{short}"));
     }
     forms
-}
-
-/// `YYYY-MM-DD` → `yyyymmdd` as a number, for range filters.
-pub fn date_number(date: &str) -> i64 {
-    date.replace('-', "").parse().unwrap_or(0)
 }
 
 /// The first `max` characters of `text` or less, cut after a sentence when one ends past

@@ -36,15 +36,19 @@ pub struct Entry {
     /// xxh3 hash of the content last read.
     #[serde(rename = "h")]
     pub hash: u64,
-    /// Lower-cased id of the version in the index (or last parsed), empty if none.
+    /// Id of the version in the index (or last parsed) as written, empty if none.
     #[serde(rename = "i", default, skip_serializing_if = "String::is_empty")]
     pub id: String,
+    /// Line of `id:` in that version, for the duplicate-id error.
+    #[serde(rename = "n", default)]
+    pub line: usize,
     /// Whether a document for this file is in the index.
     #[serde(rename = "a", default)]
     pub active: bool,
-    /// Why the current content is not indexed (`line:col: error: message`), if it is not.
-    #[serde(rename = "e", default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
+    /// Whether the current content is unusable (the file is read again, and its errors
+    /// reported, on every update until it is mended).
+    #[serde(rename = "b", default)]
+    pub broken: bool,
 }
 
 impl Manifest {

@@ -8,7 +8,6 @@
 //! hidden temporary file first and is renamed into place, so an interrupted import never
 //! leaves a half-written article.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,6 +16,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::convert::{convert, Conversion, Warning, MAX_LEGACY_BYTES};
+use crate::article::check::FirstWins;
 use crate::error::{Error, Result};
 
 /// How an import behaves.
@@ -150,7 +150,7 @@ pub fn import(
         files: Vec::with_capacity(inputs.len()),
         ..ImportReport::default()
     };
-    let mut seen: HashSet<String> = HashSet::with_capacity(inputs.len());
+    let mut ids = FirstWins::with_capacity(inputs.len());
     for chunk in inputs.chunks(CHUNK) {
         let converted: Vec<std::result::Result<Conversion, String>> = chunk
             .par_iter()
@@ -161,15 +161,9 @@ pub fn import(
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let c = c.and_then(|c| {
-                    if seen.insert(c.id.to_ascii_lowercase()) {
-                        Ok(c)
-                    } else {
-                        Err(format!(
-                            "duplicate id {}: an earlier input has it too",
-                            c.id
-                        ))
-                    }
+                let c = c.and_then(|c| match ids.claim(&chunk[i].0, &c.id, 1) {
+                    Ok(()) => Ok(c),
+                    Err(d) => Err(d.diagnostic.message),
                 });
                 (i, c)
             })

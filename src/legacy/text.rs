@@ -17,8 +17,6 @@ pub(crate) struct Lines {
     pub windows_1252: bool,
     /// How many C0 control bytes (other than TAB, CR, LF) and DELs became spaces.
     pub controls_replaced: usize,
-    /// Whether any TAB was expanded.
-    pub tabs_expanded: bool,
 }
 
 /// Decodes `bytes`: UTF-8 when valid, else Windows-1252 (every byte maps to a character;
@@ -52,7 +50,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Lines {
                     let width = 8 - column % 8;
                     line.extend(std::iter::repeat_n(' ', width));
                     column += width;
-                    out.tabs_expanded = true;
                 }
                 '\r' => {}
                 c if (c as u32) < 0x20 || c == '\u{7f}' => {
@@ -84,7 +81,7 @@ mod tests {
             l.lines,
             ["a       b", "x", "\u{201c}quoted\u{201d} caf\u{e9}  \u{81}"]
         );
-        assert!(l.windows_1252 && l.tabs_expanded);
+        assert!(l.windows_1252);
         assert_eq!(l.controls_replaced, 1);
         assert!(!decode("café".as_bytes()).windows_1252);
     }

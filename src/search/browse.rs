@@ -70,20 +70,18 @@ impl Engine {
     /// Every event ID the articles name, grouped by source (sources in name order, IDs
     /// never named with a source last).
     pub fn event_list(&self) -> Result<&[EventSourceIds], SearchError> {
+        self.check_fault()?;
         if let Some(list) = self.browse.events.get() {
             return Ok(list);
         }
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
-        let internal = |e: std::io::Error| SearchError::Internal(e.to_string());
         let mut by_source: BTreeMap<String, (String, Vec<u16>)> = BTreeMap::new();
         let mut sourced: std::collections::HashSet<u16> = std::collections::HashSet::new();
         let mut all: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
         for segment in searcher.segment_readers() {
-            let pairs = segment
-                .inverted_index(f.source_event)
-                .map_err(|e| SearchError::Internal(e.to_string()))?;
-            let mut stream = pairs.terms().stream().map_err(internal)?;
+            let pairs = segment.inverted_index(f.source_event)?;
+            let mut stream = pairs.terms().stream()?;
             while stream.advance() {
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
                 if let Some((source, id)) = key.rsplit_once(':') {
@@ -96,10 +94,8 @@ impl Engine {
                     }
                 }
             }
-            let ids = segment
-                .inverted_index(f.event_any)
-                .map_err(|e| SearchError::Internal(e.to_string()))?;
-            let mut stream = ids.terms().stream().map_err(internal)?;
+            let ids = segment.inverted_index(f.event_any)?;
+            let mut stream = ids.terms().stream()?;
             while stream.advance() {
                 if let Ok(id) = std::str::from_utf8(stream.key())
                     .unwrap_or("")
@@ -140,18 +136,17 @@ impl Engine {
 
     /// Every product with its article count, most articles first.
     pub fn products(&self) -> Result<&[ProductCount], SearchError> {
+        self.check_fault()?;
         if let Some(list) = self.browse.products.get() {
             return Ok(list);
         }
         let searcher = self.index.reader.searcher();
-        let counts = searcher
-            .search(
-                &AllQuery,
-                &FacetCounter {
-                    tables: &self.facet_tables,
-                },
-            )
-            .map_err(|e| SearchError::Internal(e.to_string()))?;
+        let counts = searcher.search(
+            &AllQuery,
+            &FacetCounter {
+                tables: &self.facet_tables,
+            },
+        )?;
         let mut list: Vec<ProductCount> = self
             .facet_tables
             .all_products(&counts)

@@ -14,7 +14,7 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use super::plan::term_match;
-use super::{Engine, Fix, SearchError};
+use super::{Card, Engine, Fix, SearchError};
 use crate::article::{self, Article, FrontMatter, SectionKind};
 use crate::index::document::references;
 
@@ -71,18 +71,9 @@ pub struct ArticleView {
 /// An article listed under an event.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EventArticle {
-    /// Article id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Permalink.
-    pub url: String,
-    /// First product.
-    pub product: Option<String>,
-    /// Publication date.
-    pub published: Option<String>,
-    /// Its events.
-    pub events: Vec<super::HitEvent>,
+    /// Id, title, permalink, product, date, events.
+    #[serde(flatten)]
+    pub card: Card,
     /// Where it names the event ID, HTML with the ID marked (the start of the article
     /// when only its front matter names it).
     pub snippet: String,
@@ -112,10 +103,6 @@ pub struct EventsResponse {
     pub sources: Vec<EventGroup>,
 }
 
-fn internal(e: impl std::fmt::Display) -> SearchError {
-    SearchError::Internal(e.to_string())
-}
-
 fn stored(doc: &TantivyDocument, field: Field) -> &str {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("")
 }
@@ -123,9 +110,7 @@ fn stored(doc: &TantivyDocument, field: Field) -> &str {
 impl Engine {
     fn find_id(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
         let q = term_match(self.index.fields.id_key, &id.to_ascii_lowercase());
-        let top = searcher
-            .search(&q, &TopDocs::with_limit(1).order_by_score())
-            .map_err(internal)?;
+        let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.first().map(|(_, a)| *a))
     }
 
@@ -133,6 +118,7 @@ impl Engine {
     /// from it: what the `.md` and `.txt` renditions need, without the HTML and the
     /// references of [`Engine::article`].
     pub fn article_text(&self, id: &str) -> Result<Option<(String, Article)>, SearchError> {
+        self.check_fault()?;
         let searcher = self.index.reader.searcher();
         Ok(self
             .indexed(&searcher, id)?
@@ -152,17 +138,21 @@ impl Engine {
         let Some(at) = self.find_id(searcher, id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = searcher.doc(at).map_err(internal)?;
+        let doc: TantivyDocument = searcher.doc(at)?;
         let source = stored(&doc, self.index.fields.text).to_owned();
         let article = article::parse(&source)
             .article
-            .ok_or_else(|| internal(format!("the indexed text of {id} does not parse")))?;
+            .ok_or(SearchError::Damaged {
+                what: "article text",
+                source: None,
+            })?;
         Ok(Some((at, source, article)))
     }
 
     /// The article with this id (any case), `None` when there is none. An id that is not
     /// a valid article id is simply not found.
     pub fn article(&self, id: &str) -> Result<Option<ArticleView>, SearchError> {
+        self.check_fault()?;
         let searcher = self.index.reader.searcher();
         let Some((at, _, article)) = self.indexed(&searcher, id)? else {
             return Ok(None);
@@ -171,35 +161,32 @@ impl Engine {
         let mut refs = Vec::new();
         for r in references(&article) {
             let title = match self.find_id(&searcher, &r)? {
-                Some(at) => Some(self.summary(at)?.title),
+                Some(at) => Some(self.summary(at)?.card.title),
                 None => None,
             };
             refs.push(ArticleLink {
-                url: format!("/kb/{r}"),
+                url: article::permalink(&r, None),
                 id: r,
                 title,
             });
         }
         let back = term_match(self.index.fields.refs, &article.id().to_ascii_lowercase());
         let mut referenced_by = Vec::new();
-        for (_, at) in searcher
-            .search(
-                &back,
-                &TopDocs::with_limit(MAX_BACK_REFERENCES).order_by_score(),
-            )
-            .map_err(internal)?
-        {
-            let s = self.summary(at)?;
+        for (_, at) in searcher.search(
+            &back,
+            &TopDocs::with_limit(MAX_BACK_REFERENCES).order_by_score(),
+        )? {
+            let card = self.summary(at)?.card;
             referenced_by.push(ArticleLink {
-                url: format!("/kb/{}", s.id),
-                id: s.id,
-                title: Some(s.title),
+                id: card.id,
+                title: Some(card.title),
+                url: card.url,
             });
         }
         referenced_by.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Some(ArticleView {
             front: article.front.clone(),
-            url: format!("/kb/{}", article.id()),
+            url: article::permalink(article.id(), None),
             fix: Fix::of(&summary),
             sections: article
                 .sections
@@ -223,6 +210,7 @@ impl Engine {
         event_id: u16,
         source: Option<&str>,
     ) -> Result<EventsResponse, SearchError> {
+        self.check_fault()?;
         let f = &self.index.fields;
         let id = event_id.to_string();
         let tier = |field: Field, score: f32| -> (Occur, Box<dyn Query>) {
@@ -248,19 +236,18 @@ impl Engine {
             None => any,
         };
         let searcher = self.index.reader.searcher();
-        let (top, total) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(MAX_EVENT_ARTICLES).order_by_score(),
-                    Count,
-                ),
-            )
-            .map_err(internal)?;
+        let (top, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(MAX_EVENT_ARTICLES).order_by_score(),
+                Count,
+            ),
+        )?;
         let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
         for (_, at) in top {
             let summary = self.summary(at)?;
             let mut sources: Vec<Option<String>> = summary
+                .card
                 .events
                 .iter()
                 .filter(|e| e.id == event_id && e.source.is_some())
@@ -282,14 +269,9 @@ impl Engine {
                 .find(|s| s.id == event_id)
                 .map_or_else(|| summary.lead.clone(), |s| s.html.clone());
             let entry = EventArticle {
-                url: format!("/kb/{}", summary.id),
                 fix: Fix::of(&summary),
                 snippet,
-                events: summary.events.clone(),
-                id: summary.id,
-                title: summary.title,
-                product: summary.product,
-                published: summary.published,
+                card: summary.card,
             };
             for s in sources {
                 groups.entry(s).or_default().push(entry.clone());

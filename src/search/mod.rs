@@ -27,10 +27,11 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use crate::article::Date;
+use crate::article::{self, Date};
+pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
-use crate::index::document::{date_number, SectionText, Summary};
+use crate::index::document::{SectionText, Summary};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
@@ -98,9 +99,37 @@ pub enum SearchError {
         /// What is wrong with it.
         message: String,
     },
-    /// The index failed.
-    #[error("search failed: {0}")]
-    Internal(String),
+    /// The index failed (a 500: the cause goes to the log, never to the caller).
+    #[error("the index failed")]
+    Index(#[from] tantivy::TantivyError),
+    /// Reading the index's files failed.
+    #[error("the index could not be read")]
+    Read(#[from] std::io::Error),
+    /// What kbase itself stored in the index cannot be read back.
+    #[error("the index holds a damaged {what}")]
+    Damaged {
+        /// What was being read (`hit summary`, `article text`).
+        what: &'static str,
+        /// The parser's complaint, when there is one.
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+    /// The highlighter for the query's words could not be built.
+    #[error("the query's words cannot be highlighted")]
+    Highlight(#[from] aho_corasick::BuildError),
+}
+
+impl From<SearchError> for crate::Error {
+    fn from(e: SearchError) -> Self {
+        crate::Error::Search(Box::new(e))
+    }
+}
+
+impl SearchError {
+    /// Whether the caller is at fault (a 4xx) rather than the server.
+    pub fn is_bad_request(&self) -> bool {
+        matches!(self, SearchError::BadRequest { .. })
+    }
 }
 
 /// What the engine understood of the query.
@@ -131,21 +160,12 @@ pub struct Fix {
     pub url: String,
 }
 
-/// One result.
+/// One result: the article's card, its score, the text around the matches, the fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
-    /// Article id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Permalink.
-    pub url: String,
-    /// First product.
-    pub product: Option<String>,
-    /// Publication date.
-    pub published: Option<String>,
-    /// Events the article is about.
-    pub events: Vec<HitEvent>,
+    /// Id, title, permalink, product, date, events.
+    #[serde(flatten)]
+    pub card: Card,
     /// Relevance score.
     pub score: f32,
     /// HTML-escaped text around the matches, matches in `<mark>`.
@@ -193,7 +213,7 @@ impl Fix {
     /// The fix of the article `summary` describes, with its permalink.
     fn of(summary: &Summary) -> Option<Fix> {
         summary.fix.as_ref().map(|f| Fix {
-            url: format!("/kb/{}#{}", summary.id, f.anchor),
+            url: article::permalink(&summary.card.id, Some(&f.anchor)),
             section: f.section.clone(),
             heading: f.heading.clone(),
             text: f.text.clone(),
@@ -211,6 +231,8 @@ pub struct Engine {
     /// summaries.
     hit_columns: Vec<Option<BytesColumn>>,
     browse: BrowseCache,
+    /// A read failure every lookup reports, once [`Engine::inject_read_fault`] set it.
+    fault: std::sync::OnceLock<String>,
 }
 
 /// Lists the pages browse, computed on first use and kept for the engine's life.
@@ -223,35 +245,24 @@ struct BrowseCache {
 impl Engine {
     /// Wraps an open index: learns its analyzer and the event sources it knows.
     pub fn new(index: SearchIndex) -> Result<Engine, SearchError> {
-        let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
-        let analyzer = index
-            .index
-            .tokenizer_for_field(index.fields.title)
-            .map_err(internal)?;
+        let analyzer = index.index.tokenizer_for_field(index.fields.title)?;
         let mut sources = HashSet::new();
         let searcher = index.reader.searcher();
         for segment in searcher.segment_readers() {
-            let inverted = segment
-                .inverted_index(index.fields.source)
-                .map_err(internal)?;
-            let mut stream = inverted
-                .terms()
-                .stream()
-                .map_err(|e| SearchError::Internal(e.to_string()))?;
+            let inverted = segment.inverted_index(index.fields.source)?;
+            let mut stream = inverted.terms().stream()?;
             while stream.advance() {
                 if let Ok(s) = std::str::from_utf8(stream.key()) {
                     sources.insert(s.to_owned());
                 }
             }
         }
-        let facet_tables =
-            facets::FacetTables::build(searcher.segment_readers()).map_err(internal)?;
+        let facet_tables = facets::FacetTables::build(searcher.segment_readers())?;
         let hit_columns = searcher
             .segment_readers()
             .iter()
             .map(|s| s.fast_fields().bytes("hit"))
-            .collect::<tantivy::Result<Vec<_>>>()
-            .map_err(internal)?;
+            .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Engine {
             index,
             analyzer,
@@ -259,7 +270,25 @@ impl Engine {
             facet_tables,
             hit_columns,
             browse: BrowseCache::default(),
+            fault: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Makes every later search and lookup of this engine fail as if reading the index
+    /// had failed with `message`. For tests of what callers show, and log, when the
+    /// index fails under them: a real damaged index fails in the same way, but only
+    /// for the lookups that touch the damaged bytes.
+    #[doc(hidden)]
+    pub fn inject_read_fault(&self, message: &str) {
+        let _ = self.fault.set(message.to_owned());
+    }
+
+    /// The injected read failure, if any: every public lookup starts with it.
+    pub(crate) fn check_fault(&self) -> Result<(), SearchError> {
+        match self.fault.get() {
+            None => Ok(()),
+            Some(m) => Err(SearchError::Read(std::io::Error::other(m.clone()))),
+        }
     }
 
     /// How many articles hold `token` in their text: the most of any text field.
@@ -288,6 +317,7 @@ impl Engine {
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        self.check_fault()?;
         let started = Instant::now();
         let filters = validate(req)?;
         let parsed = self.parse(&req.q);
@@ -329,36 +359,23 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
-        let df = |token: &str| self.doc_freq(&searcher, token);
-        let plan = plan::build(
-            &parsed,
-            f,
-            &mut analyzer,
-            filters,
-            None,
-            searcher.num_docs(),
-        );
-        let internal = |e: tantivy::TantivyError| SearchError::Internal(e.to_string());
+        let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
         let want = req.offset + req.limit;
 
         let (mut top, total, facet_counts) = if req.facets {
             let counter = facets::FacetCounter {
                 tables: &self.facet_tables,
             };
-            let (top, total, counts) = searcher
-                .search(
-                    &plan.strict,
-                    &(TopDocs::with_limit(want).order_by_score(), Count, counter),
-                )
-                .map_err(internal)?;
+            let (top, total, counts) = searcher.search(
+                &plan.strict,
+                &(TopDocs::with_limit(want).order_by_score(), Count, counter),
+            )?;
             (top, total, Some(counts))
         } else {
-            let (top, total) = searcher
-                .search(
-                    &plan.strict,
-                    &(TopDocs::with_limit(want).order_by_score(), Count),
-                )
-                .map_err(internal)?;
+            let (top, total) = searcher.search(
+                &plan.strict,
+                &(TopDocs::with_limit(want).order_by_score(), Count),
+            )?;
             (top, total, None)
         };
         response.total = total;
@@ -370,21 +387,13 @@ impl Engine {
         // matches of many words cost much and add little there.
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
         if total < want.min(LOOSE_BELOW) && (total == 0 || !long) {
-            let with_loose = plan::build(
-                &parsed,
-                f,
-                &mut analyzer,
-                filters,
-                Some(&df),
-                searcher.num_docs(),
-            );
-            if let Some(loose) = &with_loose.loose {
-                let (more, loose_total) = searcher
-                    .search(
-                        loose.as_ref(),
-                        &(TopDocs::with_limit(want + total).order_by_score(), Count),
-                    )
-                    .map_err(internal)?;
+            let df = |token: &str| self.doc_freq(&searcher, token);
+            let loose = plan.loose(f, &df, searcher.num_docs());
+            if let Some(loose) = &loose {
+                let (more, loose_total) = searcher.search(
+                    loose.as_ref(),
+                    &(TopDocs::with_limit(want + total).order_by_score(), Count),
+                )?;
                 let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
                 top.extend(
                     more.into_iter()
@@ -402,8 +411,7 @@ impl Engine {
         } else {
             let finder = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(plan.highlight.keys())
-                .map_err(|e| SearchError::Internal(e.to_string()))?;
+                .build(plan.highlight.keys())?;
             Snippets::Words {
                 finder,
                 generator: SnippetGenerator::new(
@@ -425,23 +433,25 @@ impl Engine {
 
     /// The summary of the document at `address`, from the `hit` fast field.
     fn summary(&self, address: DocAddress) -> Result<Summary, SearchError> {
+        let damaged = |source| SearchError::Damaged {
+            what: "hit summary",
+            source,
+        };
         let column = self
             .hit_columns
             .get(address.segment_ord as usize)
             .and_then(Option::as_ref)
-            .ok_or_else(|| SearchError::Internal("no hit column".into()))?;
+            .ok_or(damaged(None))?;
         let mut bytes = Vec::with_capacity(1024);
         let found = column
             .term_ords(address.doc_id)
             .next()
             .map(|ord| column.ord_to_bytes(ord, &mut bytes))
-            .transpose()
-            .map_err(|e| SearchError::Internal(e.to_string()))?;
+            .transpose()?;
         if found != Some(true) {
-            return Err(SearchError::Internal("a document has no summary".into()));
+            return Err(damaged(None));
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| SearchError::Internal(format!("stored summary: {e}")))
+        serde_json::from_slice(&bytes).map_err(|e| damaged(Some(e)))
     }
 
     /// One hit. A search by event ID, article id or code alone (no words) takes its
@@ -471,9 +481,7 @@ impl Engine {
                 })
                 .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
             Snippets::Words { generator, finder } => {
-                let doc: TantivyDocument = searcher
-                    .doc(address)
-                    .map_err(|e| SearchError::Internal(e.to_string()))?;
+                let doc: TantivyDocument = searcher.doc(address)?;
                 let stored = doc
                     .get_first(self.index.fields.sections)
                     .and_then(|v| v.as_str())
@@ -483,16 +491,10 @@ impl Engine {
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };
-        let url = format!("/kb/{}", summary.id);
         Ok(Hit {
             snippet,
             fix: Fix::of(&summary),
-            events: summary.events,
-            id: summary.id,
-            title: summary.title,
-            url,
-            product: summary.product,
-            published: summary.published,
+            card: summary.card,
             score,
         })
     }
@@ -587,11 +589,7 @@ fn validate(req: &SearchRequest) -> Result<Filters, SearchError> {
     let date = |param: &'static str, v: &Option<String>| -> Result<Option<i64>, SearchError> {
         v.as_deref()
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                Date::parse(s)
-                    .map(|d| date_number(&d.to_string()))
-                    .map_err(|m| bad(param, m))
-            })
+            .map(|s| Date::parse(s).map(Date::number).map_err(|m| bad(param, m)))
             .transpose()
     };
     let lower = |v: &Option<String>| {

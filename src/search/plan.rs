@@ -4,9 +4,9 @@
 //! article id, then source + event ID, then the event ID named in the title, listed in
 //! the front matter, found in the text (codes likewise); within a tier, BM25 over the
 //! words orders the results (title above symptoms above the fix above the rest). Two
-//! plans come out: a *strict* one where every word must match, and a *loose* one, used
-//! when the strict one finds too little, where any word may match and long words
-//! tolerate typos.
+//! queries come out of one analysis of the words: a *strict* one where every word must
+//! match, and a *loose* one, used when the strict one finds too little, where any word
+//! may match and long words tolerate typos.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -43,14 +43,25 @@ pub struct Filters {
     pub to: Option<i64>,
 }
 
-/// The queries to run and the terms to highlight.
+/// The queries of one search and the terms to highlight, from one analysis of the
+/// query: the strict query is built at once; the loose one, which most searches never
+/// need, only on demand ([`Plan::loose`]), from the same analysed words.
 pub struct Plan {
     /// Every word must match (structured matches stand on their own).
     pub strict: Box<dyn Query>,
-    /// Any word may match, with typo tolerance; `None` when it could not add anything.
-    pub loose: Option<Box<dyn Query>>,
     /// Analysed terms to mark in snippets, with weights.
     pub highlight: BTreeMap<String, f32>,
+    /// The structured tiers (ids, events, codes, sources), shared by both queries.
+    structured: Vec<(Occur, Box<dyn Query>)>,
+    /// What must not match.
+    excluded: Vec<(Occur, Box<dyn Query>)>,
+    /// The positive clauses, each item with its analysed tokens.
+    clauses: Vec<Vec<(Item, Vec<String>)>>,
+    /// How many clauses the strict query requires.
+    required: usize,
+    /// The whole query as a phrase, for pasted messages and titles.
+    whole_phrase: Option<Box<dyn Query>>,
+    filters: Filters,
 }
 
 fn text_fields(f: &Fields) -> [(Field, f32); 5] {
@@ -168,12 +179,12 @@ const COMMON_SHARE: u64 = 8;
 /// ... and in more documents than this, so small indexes keep every word.
 const COMMON_MIN_DOCS: u64 = 1000;
 
-/// The query of one item, or `None` when it analyses to nothing. With `fuzzy`, words the
-/// index does not know may match near spellings.
+/// The query of one item whose analysed tokens are `tokens`, or `None` when it analyses
+/// to nothing. With `fuzzy`, words the index does not know may match near spellings.
 fn item_query(
     f: &Fields,
-    analyzer: &mut TextAnalyzer,
     item: &Item,
+    tokens: &[String],
     fuzzy: Option<Frequency<'_>>,
 ) -> Option<Box<dyn Query>> {
     let positional: Vec<(Field, f32)> = text_fields(f)
@@ -181,45 +192,37 @@ fn item_query(
         .filter(|(field, _)| *field != f.keywords)
         .collect();
     match item {
-        Item::Word(w) => {
-            let tokens = analyse(analyzer, w);
-            match tokens.len() {
-                0 => None,
-                1 => Some(token_query(
-                    f,
-                    &tokens[0],
-                    fuzzy.is_some_and(|df| df(&tokens[0]) == 0),
-                )),
-                // A word of several tokens (`C:\\WINDOWS`, `<b>x</b>`): all of them, or in
-                // the loose pass any.
-                _ => {
-                    let occur = if fuzzy.is_some() {
-                        Occur::Should
-                    } else {
-                        Occur::Must
-                    };
-                    Some(Box::new(BooleanQuery::new(
-                        tokens
-                            .iter()
-                            .map(|t| (occur, token_query(f, t, false)))
-                            .collect(),
-                    )))
-                }
+        Item::Word(_) => match tokens {
+            [] => None,
+            [token] => Some(token_query(
+                f,
+                token,
+                fuzzy.is_some_and(|df| df(token) == 0),
+            )),
+            // A word of several tokens (`C:\\WINDOWS`, `<b>x</b>`): all of them, or in
+            // the loose pass any.
+            _ => {
+                let occur = if fuzzy.is_some() {
+                    Occur::Should
+                } else {
+                    Occur::Must
+                };
+                Some(Box::new(BooleanQuery::new(
+                    tokens
+                        .iter()
+                        .map(|t| (occur, token_query(f, t, false)))
+                        .collect(),
+                )))
             }
-        }
-        Item::Phrase(p) => {
-            let tokens = analyse(analyzer, p);
-            (!tokens.is_empty()).then(|| phrase_query(&positional, &tokens))
-        }
-        Item::Field(FieldName::Title, v) => {
-            let tokens = analyse(analyzer, v);
-            (!tokens.is_empty()).then(|| phrase_query(&[(f.title, 1.0)], &tokens))
+        },
+        Item::Phrase(_) => (!tokens.is_empty()).then(|| phrase_query(&positional, tokens)),
+        Item::Field(FieldName::Title, _) => {
+            (!tokens.is_empty()).then(|| phrase_query(&[(f.title, 1.0)], tokens))
         }
         Item::Field(FieldName::Product, v) => {
-            let tokens = analyse(analyzer, v);
             let mut should = vec![(Occur::Should, term_query(f.product, &v.to_lowercase()))];
             if !tokens.is_empty() {
-                should.push((Occur::Should, phrase_query(&[(f.keywords, 1.0)], &tokens)));
+                should.push((Occur::Should, phrase_query(&[(f.keywords, 1.0)], tokens)));
             }
             Some(Box::new(BooleanQuery::new(should)))
         }
@@ -230,139 +233,149 @@ fn item_query(
     }
 }
 
-/// Builds the plan for `parsed` under `filters`; `df` gives a token's document
-/// frequency in an index of `num_docs` documents, and is only needed for the loose plan:
-/// without it, `loose` is `None` (most searches never run it, and it costs a lookup of
-/// every word in every field).
-pub fn build(
-    parsed: &ParsedQuery,
-    f: &Fields,
-    analyzer: &mut TextAnalyzer,
-    filters: &Filters,
-    df: Option<Frequency<'_>>,
-    num_docs: u64,
-) -> Plan {
-    let mut structured: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut highlight: BTreeMap<String, f32> = BTreeMap::new();
-    for id in &parsed.article_ids {
-        structured.push(constant(f.id_key, &id.to_ascii_lowercase(), ID));
-        highlight.insert(id.to_ascii_lowercase(), 1.0);
-    }
-    for (source, id) in &parsed.source_events {
-        structured.push(constant(
-            f.source_event,
-            &format!("{source}:{id}"),
-            SOURCE_EVENT,
-        ));
-    }
-    for id in &parsed.event_ids {
-        let id = id.to_string();
-        structured.push(constant(f.event_title, &id, STRONG));
-        structured.push(constant(f.event_meta, &id, META));
-        structured.push(constant(f.event_any, &id, WEAK));
-        highlight.insert(id, 1.0);
-    }
-    for code in &parsed.codes {
-        let lower = code.to_ascii_lowercase();
-        structured.push(constant(f.code_strong, &lower, STRONG));
-        structured.push(constant(f.code_any, &lower, WEAK));
-        highlight.insert(lower.trim_start_matches("0x").to_owned(), 1.0);
-        highlight.insert(lower, 1.0);
-    }
-    for source in &parsed.sources {
-        highlight.insert(source.clone(), 0.5);
-        if !source.contains(' ') {
-            structured.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(term_query(f.source, source), 1.0)),
+impl Plan {
+    /// Analyses `parsed` once and builds its strict query under `filters`.
+    pub fn new(
+        parsed: &ParsedQuery,
+        f: &Fields,
+        analyzer: &mut TextAnalyzer,
+        filters: &Filters,
+    ) -> Plan {
+        let mut structured: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut highlight: BTreeMap<String, f32> = BTreeMap::new();
+        for id in &parsed.article_ids {
+            structured.push(constant(f.id_key, &id.to_ascii_lowercase(), ID));
+            highlight.insert(id.to_ascii_lowercase(), 1.0);
+        }
+        for (source, id) in &parsed.source_events {
+            structured.push(constant(
+                f.source_event,
+                &format!("{source}:{id}"),
+                SOURCE_EVENT,
             ));
         }
-    }
+        for id in &parsed.event_ids {
+            let id = id.to_string();
+            structured.push(constant(f.event_title, &id, STRONG));
+            structured.push(constant(f.event_meta, &id, META));
+            structured.push(constant(f.event_any, &id, WEAK));
+            highlight.insert(id, 1.0);
+        }
+        for code in &parsed.codes {
+            let lower = code.to_ascii_lowercase();
+            structured.push(constant(f.code_strong, &lower, STRONG));
+            structured.push(constant(f.code_any, &lower, WEAK));
+            highlight.insert(lower.trim_start_matches("0x").to_owned(), 1.0);
+            highlight.insert(lower, 1.0);
+        }
+        for source in &parsed.sources {
+            highlight.insert(source.clone(), 0.5);
+            if !source.contains(' ') {
+                structured.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(term_query(f.source, source), 1.0)),
+                ));
+            }
+        }
 
-    let mut required: Vec<Box<dyn Query>> = Vec::new();
-    let mut optional: Vec<Box<dyn Query>> = Vec::new();
-    let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut plain_words: Vec<String> = Vec::new();
-    let mut only_plain_words = true;
-    for clause in &parsed.clauses {
-        if clause.negated {
-            for item in &clause.any_of {
-                if let Some(q) = item_query(f, analyzer, item, None) {
-                    excluded.push((Occur::MustNot, q));
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<Vec<(Item, Vec<String>)>> = Vec::new();
+        let mut plain_tokens: Vec<String> = Vec::new();
+        let mut plain_words = 0;
+        let mut only_plain_words = true;
+        for clause in &parsed.clauses {
+            let analysed: Vec<(Item, Vec<String>)> = clause
+                .any_of
+                .iter()
+                .map(|item| {
+                    let text = match item {
+                        Item::Word(w) | Item::Phrase(w) | Item::Field(_, w) => w,
+                    };
+                    (item.clone(), analyse(analyzer, text))
+                })
+                .collect();
+            if clause.negated {
+                for (item, tokens) in &analysed {
+                    if let Some(q) = item_query(f, item, tokens, None) {
+                        excluded.push((Occur::MustNot, q));
+                    }
                 }
+                continue;
             }
-            continue;
-        }
-        let strict: Vec<Box<dyn Query>> = clause
-            .any_of
-            .iter()
-            .filter_map(|i| item_query(f, analyzer, i, None))
-            .collect();
-        let loose: Vec<Box<dyn Query>> = match df {
-            None => Vec::new(),
-            Some(df) => {
-                let common = match clause.any_of.as_slice() {
-                    [Item::Word(w)] => analyse(analyzer, w).iter().all(|t| {
-                        let n = df(t);
-                        n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
-                    }),
-                    _ => false,
-                };
-                if common {
-                    Vec::new()
-                } else {
-                    clause
-                        .any_of
-                        .iter()
-                        .filter_map(|i| item_query(f, analyzer, i, Some(df)))
-                        .collect()
+            let strict: Vec<Box<dyn Query>> = analysed
+                .iter()
+                .filter_map(|(item, tokens)| item_query(f, item, tokens, None))
+                .collect();
+            for t in analysed.iter().flat_map(|(_, tokens)| tokens) {
+                highlight.entry(t.clone()).or_insert(0.5);
+            }
+            match (analysed.as_slice(), strict.len()) {
+                ([(Item::Word(_), tokens)], 1) => {
+                    plain_words += 1;
+                    plain_tokens.extend(tokens.iter().cloned());
                 }
+                _ => only_plain_words = false,
             }
-        };
-        for item in &clause.any_of {
-            let text = match item {
-                Item::Word(w) | Item::Phrase(w) | Item::Field(_, w) => w,
-            };
-            for t in analyse(analyzer, text) {
-                highlight.entry(t).or_insert(0.5);
+            if !strict.is_empty() {
+                required.push(any_of(strict));
             }
+            clauses.push(analysed);
         }
-        match (clause.any_of.as_slice(), strict.len()) {
-            ([Item::Word(w)], 1) => plain_words.push(w.clone()),
-            _ => only_plain_words = false,
-        }
-        if !strict.is_empty() {
-            required.push(any_of(strict));
-        }
-        if !loose.is_empty() {
-            optional.push(any_of(loose));
-        }
-    }
 
-    let mut whole_phrase: Option<Box<dyn Query>> = None;
-    if only_plain_words && plain_words.len() >= 3 {
-        let tokens = analyse(analyzer, &plain_words.join(" "));
-        if (3..=40).contains(&tokens.len()) {
+        let mut whole_phrase: Option<Box<dyn Query>> = None;
+        if only_plain_words && plain_words >= 3 && (3..=40).contains(&plain_tokens.len()) {
             let fields = [
                 (f.title, 4.0 * WHOLE_PHRASE),
                 (f.symptoms, 2.0 * WHOLE_PHRASE),
                 (f.fix, WHOLE_PHRASE),
                 (f.body, WHOLE_PHRASE),
             ];
-            whole_phrase = Some(phrase_query(&fields, &tokens));
+            whole_phrase = Some(phrase_query(&fields, &plain_tokens));
+        }
+        let words_strict = words_query(&required, required.len(), &whole_phrase);
+        let strict = combine(&structured, words_strict, &excluded, filters, f);
+        Plan {
+            strict,
+            highlight,
+            structured,
+            excluded,
+            clauses,
+            required: required.len(),
+            whole_phrase,
+            filters: filters.clone(),
         }
     }
-    let words_strict = words_query(&required, required.len(), &whole_phrase);
-    let strict = combine(&structured, words_strict, &excluded, filters, f);
-    // At least half the words must match; a lone word may match a near spelling.
-    let loose = (!optional.is_empty() && (required.len() > 1 || optional.len() == 1)).then(|| {
-        let words = words_query(&optional, optional.len().div_ceil(2), &whole_phrase);
-        combine(&structured, words, &excluded, filters, f)
-    });
-    Plan {
-        strict,
-        loose,
-        highlight,
+
+    /// The loose query: at least half the words must match, a lone word may match a near
+    /// spelling, and words too common to tell anything are left out; `df` gives a token's
+    /// document frequency in an index of `num_docs` documents. `None` when it could not
+    /// add anything to the strict query.
+    pub fn loose(&self, f: &Fields, df: Frequency<'_>, num_docs: u64) -> Option<Box<dyn Query>> {
+        let mut optional: Vec<Box<dyn Query>> = Vec::new();
+        for clause in &self.clauses {
+            let common = match clause.as_slice() {
+                [(Item::Word(_), tokens)] => tokens.iter().all(|t| {
+                    let n = df(t);
+                    n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
+                }),
+                _ => false,
+            };
+            if common {
+                continue;
+            }
+            let loose: Vec<Box<dyn Query>> = clause
+                .iter()
+                .filter_map(|(item, tokens)| item_query(f, item, tokens, Some(df)))
+                .collect();
+            if !loose.is_empty() {
+                optional.push(any_of(loose));
+            }
+        }
+        (!optional.is_empty() && (self.required > 1 || optional.len() == 1)).then(|| {
+            let words = words_query(&optional, optional.len().div_ceil(2), &self.whole_phrase);
+            combine(&self.structured, words, &self.excluded, &self.filters, f)
+        })
     }
 }
 

@@ -142,6 +142,7 @@ impl Engine {
         input: &SuggestInput,
         limit: usize,
     ) -> Result<SuggestResponse, SearchError> {
+        self.check_fault()?;
         let started = Instant::now();
         let (events, text) = match input {
             SuggestInput::Text(text) => {

@@ -3,8 +3,9 @@
 //! Handlers are thin: read parameters (naming any that is wrong), call the engine, and
 //! shape the answer. Each carries its OpenAPI description, and the router registers
 //! handlers through those descriptions, so `/api/v1/openapi.json` cannot drift from the
-//! routes. Query strings are read by hand rather than through serde so that every
-//! mistake is a 400 naming the parameter, and invalid UTF-8 is decoded leniently.
+//! routes. Parameters are read through [`Params`], the same way the pages read them.
+//! Permalinks in answers are relative unless the server knows its public address
+//! (`KBASE_PUBLIC_URL`), in which case they are absolute, ready to paste into a ticket.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -15,76 +16,12 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, Problem};
+use super::html::redirect;
+use super::params::{clip, Params};
 use super::AppState;
+use crate::article;
 use crate::search::suggest::SuggestInput;
-use crate::search::{query, SearchRequest};
-
-/// The parameters of a query string, decoded leniently (invalid UTF-8 becomes U+FFFD).
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub(crate) fn parse(raw: Option<&str>) -> Params {
-        Params(
-            form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    /// The first value of `name`, if any.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first value of `name` in any case (`EvtID`, `evtid`).
-    pub(crate) fn get_ignore_case(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn text(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::to_owned)
-    }
-
-    /// A whole number in `min..=max`, `default` when absent or empty.
-    pub(crate) fn number(
-        &self,
-        name: &str,
-        default: usize,
-        min: usize,
-        max: usize,
-    ) -> Result<usize, ApiError> {
-        match self.get(name).map(str::trim).filter(|v| !v.is_empty()) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (min..=max).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_parameter(
-                        name,
-                        format!(
-                            "must be a whole number from {min} to {max}, not `{}`",
-                            clip(v)
-                        ),
-                    )
-                }),
-        }
-    }
-}
-
-/// At most 40 characters of a caller's value, for error messages.
-fn clip(v: &str) -> String {
-    match v.char_indices().nth(40) {
-        Some((i, _)) => format!("{}…", &v[..i]),
-        None => v.to_owned(),
-    }
-}
+use crate::search::{query, MAX_LIMIT};
 
 /// Search the articles.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
@@ -106,15 +43,10 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     let p = Params::parse(raw.as_deref());
     let run = || -> Result<Response, ApiError> {
         let engine = state.engine()?;
-        let mut req = SearchRequest::new(p.text("q").unwrap_or_default());
-        req.limit = p.number("limit", 10, 1, crate::search::MAX_LIMIT)?;
-        req.offset = p.number("offset", 0, 0, crate::search::MAX_OFFSET)?;
-        req.product = p.text("product");
-        req.category = p.text("category");
-        req.from = p.text("from");
-        req.to = p.text("to");
-        let response = engine.search(&req)?;
+        let req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
+        let mut response = engine.search(&req)?;
         state.metrics().search(response.total);
+        state.links().absolute_hits(&mut response.hits);
         Ok(Json(response).into_response())
     };
     run().unwrap_or_else(IntoResponse::into_response)
@@ -132,10 +64,11 @@ pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> R
 }
 
 fn article_json(state: &AppState, id: &str) -> Result<Response, ApiError> {
-    let view = state
+    let mut view = state
         .engine()?
         .article(id)?
         .ok_or_else(|| article_not_found(id))?;
+    state.links().absolute_article(&mut view);
     Ok(Json(view).into_response())
 }
 
@@ -162,7 +95,7 @@ pub async fn rendition(
     let run = || -> Result<Response, ApiError> {
         let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
         if ext.is_empty() {
-            return Ok(super::pages::article(&state, &headers, id));
+            return Ok(super::pages::article(&state, &headers, id).into_response());
         }
         if ext == "json" {
             return article_json(&state, id);
@@ -253,7 +186,8 @@ pub async fn events(
             )
         })?;
         let p = Params::parse(raw.as_deref());
-        let response = state.engine()?.events(id, p.get("source"))?;
+        let mut response = state.engine()?.events(id, p.get("source"))?;
+        state.links().absolute_events(&mut response);
         Ok(Json(response).into_response())
     };
     run().unwrap_or_else(IntoResponse::into_response)
@@ -283,7 +217,7 @@ pub async fn suggest(
 ) -> Response {
     let run = || -> Result<Response, ApiError> {
         let p = Params::parse(raw.as_deref());
-        let limit = p.number("limit", 10, 1, crate::search::MAX_LIMIT)?;
+        let limit = p.number("limit", 10, 1, MAX_LIMIT)?;
         let essence = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -319,8 +253,9 @@ pub async fn suggest(
                 ))
             }
         };
-        let response = state.engine()?.suggest(&input, limit)?;
+        let mut response = state.engine()?.suggest(&input, limit)?;
         state.metrics().search(response.total);
+        state.links().absolute_hits(&mut response.hits);
         Ok(Json(response).into_response())
     };
     run().unwrap_or_else(IntoResponse::into_response)
@@ -380,12 +315,12 @@ pub async fn reindex(
             added: report.added,
             changed: report.changed,
             removed: report.removed,
-            rebuilt: report.rebuilt,
-            problems: report.problems,
+            rebuilt: report.rebuilt.as_ref().map(|w| crate::error::chain(w)),
+            problems: report.problems.iter().map(ToString::to_string).collect(),
             took_ms: report.elapsed.as_secs_f64() * 1000.0,
         })
         .into_response(),
-        Err(e) => ApiError::internal(e).into_response(),
+        Err(e) => ApiError::internal(crate::error::chain(&e)).into_response(),
     }
 }
 
@@ -444,13 +379,12 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
         (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn permalink(
-    State(state): State<AppState>,
     Path(key): Path<String>,
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
     match query::article_id(&key).filter(|_| !key.contains(char::is_whitespace)) {
-        Some(id) => super::pages::redirect(StatusCode::MOVED_PERMANENTLY, format!("/kb/{id}")),
-        None => super::pages::not_found(State(state), uri, headers).await,
+        Some(id) => redirect(StatusCode::MOVED_PERMANENTLY, article::permalink(&id, None)),
+        None => super::pages::not_found(uri, headers).await,
     }
 }

@@ -135,7 +135,7 @@ impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         match e {
             SearchError::BadRequest { param, message } => ApiError::bad_parameter(param, message),
-            SearchError::Internal(detail) => ApiError::internal(detail),
+            other => ApiError::internal(crate::error::chain(&other)),
         }
     }
 }

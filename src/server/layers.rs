@@ -63,8 +63,8 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().to_string();
+        .map_or("unmatched", |p| super::route_label(p.as_str()));
+    let method = super::metrics::method_label(req.method());
     // The path and id are kept only when the access log is on: they cost an allocation
     // each on every request.
     let logged = tracing::enabled!(target: "kbase::access", tracing::Level::INFO).then(|| {

@@ -97,22 +97,23 @@ impl Metrics {
         Key::from_parts(name, labels)
     }
 
-    /// Counts one answered request.
-    pub fn request(&self, route: String, method: String, status: u16, took: Duration) {
-        let labels = vec![
-            Label::new("route", route),
-            Label::new("method", method),
-            Label::new("status", status.to_string()),
-        ];
+    /// Counts one answered request. Every label is a `&'static str` from a fixed set
+    /// (see [`method_label`] and [`status_label`]), so nothing is allocated for them and
+    /// no caller can add label values.
+    pub fn request(&self, route: &'static str, method: &'static str, status: u16, took: Duration) {
+        let labels = || {
+            vec![
+                Label::from_static_parts("route", route),
+                Label::from_static_parts("method", method),
+                Label::from_static_parts("status", status_label(status)),
+            ]
+        };
         self.recorder
-            .register_counter(
-                &Self::key("kbase_http_requests_total", labels.clone()),
-                &META,
-            )
+            .register_counter(&Self::key("kbase_http_requests_total", labels()), &META)
             .increment(1);
         self.recorder
             .register_histogram(
-                &Self::key("kbase_http_request_duration_seconds", labels),
+                &Self::key("kbase_http_request_duration_seconds", labels()),
                 &META,
             )
             .record(took.as_secs_f64());
@@ -165,5 +166,76 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         self.handle.render()
+    }
+}
+
+/// The `method` label of a request: the method's name for the standard ones, `other`
+/// for anything a client made up.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
+/// The `status` label of a response: the code for those kbase answers, the class
+/// (`2xx` … `5xx`) for any other.
+pub fn status_label(status: u16) -> &'static str {
+    const KNOWN: &[(u16, &str)] = &[
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (301, "301"),
+        (302, "302"),
+        (303, "303"),
+        (304, "304"),
+        (400, "400"),
+        (401, "401"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (408, "408"),
+        (413, "413"),
+        (414, "414"),
+        (415, "415"),
+        (422, "422"),
+        (429, "429"),
+        (431, "431"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    match KNOWN.iter().find(|(code, _)| *code == status) {
+        Some((_, label)) => label,
+        None => match status / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_come_from_a_fixed_set() {
+        assert_eq!(method_label(&axum::http::Method::GET), "GET");
+        let made_up = axum::http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+        assert_eq!(status_label(404), "404");
+        assert_eq!(status_label(418), "4xx");
+        assert_eq!(status_label(599), "5xx");
     }
 }

@@ -3,19 +3,22 @@
 //!
 //! Handlers gather data from the engine and hand it to a template; every value is
 //! escaped by the template engine unless the template marks it safe (sanitised article
-//! HTML, escaped snippets). A page's errors are pages too (404 searches for what was
-//! typed); the API keeps its problem+json.
+//! HTML, escaped snippets). A page's errors are pages too ([`PageError`]: a 404 searches
+//! for what was typed, an internal fault shows nothing of itself); the API keeps its
+//! problem+json.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 
-use super::api::Params;
+use super::error::ApiError;
+use super::html::{page, redirect, PageError};
+use super::params::Params;
 use super::AppState;
-use crate::article::section::slug;
+use crate::article::{self, section::slug};
 use crate::search::lookup::ArticleView;
-use crate::search::{query, SearchRequest};
+use crate::search::{query, SearchRequest, MAX_OFFSET};
 
 /// Example queries on the start page.
 const EXAMPLES: &[&str] = &[
@@ -26,69 +29,11 @@ const EXAMPLES: &[&str] = &[
     "Q190698",
 ];
 
-/// A redirect to `url` with `status` (301 for permalinks, 302/303 for searches).
-pub(crate) fn redirect(status: StatusCode, url: String) -> Response {
-    (status, [(header::LOCATION, url)]).into_response()
-}
-
 /// Hits per results page.
 const PAGE: usize = 10;
 
-/// Renders `name` with `ctx` plus what every page shows (the article count, the query).
-fn page(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
-    let articles = state.engine().map(|e| e.num_docs()).unwrap_or(0);
-    let ctx = context! { articles, ..ctx };
-    match state.templates().render(name, ctx) {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!("{e}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!doctype html><title>kbase</title><p>This page could not be rendered; the error is in the server's log.</p>".to_owned()),
-            )
-                .into_response()
-        }
-    }
-}
-
-/// An error page: the message, and articles for what was asked.
-fn error_page(
-    state: &AppState,
-    status: StatusCode,
-    message: &str,
-    path: &str,
-    q: &str,
-) -> Response {
-    let hits = state
-        .engine()
-        .ok()
-        .filter(|_| !q.trim().is_empty())
-        .and_then(|e| {
-            let mut req = SearchRequest::new(q);
-            req.limit = 5;
-            req.facets = false;
-            e.search(&req).ok()
-        })
-        .map(|r| r.hits)
-        .unwrap_or_default();
-    page(
-        state,
-        status,
-        "not_found.html",
-        context! { message, path, q, hits, matched => Vec::<u16>::new() },
-    )
-}
-
-/// The page shown while the index is still being loaded (503).
-fn starting(state: &AppState) -> Response {
-    error_page(
-        state,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "kbase is starting; try again in a moment",
-        "",
-        "",
-    )
-}
+/// What a page handler answers.
+type PageResult = Result<Response, PageError>;
 
 /// The server's own address as links in pages should carry it: `KBASE_PUBLIC_URL` when
 /// set, else the request's `Host` (only when it looks like a host name).
@@ -136,57 +81,28 @@ fn understood(i: &crate::search::Interpreted) -> String {
     format!("{}{words}", parts.join(", "))
 }
 
-/// A link to results page `offset` of the same search.
-fn page_url(base: &str, p: &Params, offset: usize) -> String {
-    let mut url = form_urlencoded::Serializer::new(String::new());
-    for name in ["q", "product", "category", "from", "to"] {
-        if let Some(v) = p.get(name) {
-            url.append_pair(name, v);
-        }
-    }
-    if offset > 0 {
-        url.append_pair("offset", &offset.to_string());
-    }
-    format!("{base}?{}", url.finish())
-}
-
 /// `/search?q=`: results with their fixes, facets, pages; one article id goes straight
 /// to the article.
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
     let p = Params::parse(raw.as_deref());
     let q = p.get("q").unwrap_or("").trim().to_owned();
-    let filtered = ["product", "category", "from", "to"]
-        .iter()
-        .any(|n| p.get(n).is_some_and(|v| !v.is_empty()));
+    let filtered = p.filtered();
     if !filtered && !q.contains(char::is_whitespace) {
         if let Some(id) = query::article_id(&q) {
-            return redirect(StatusCode::SEE_OTHER, format!("/kb/{id}"));
+            return Ok(redirect(
+                StatusCode::SEE_OTHER,
+                article::permalink(&id, None),
+            ));
         }
     }
     if q.is_empty() && !filtered {
-        return home(State(state)).await;
+        return Ok(home(State(state)).await);
     }
-    let engine = match state.engine() {
-        Ok(e) => e,
-        Err(_) => return starting(&state),
-    };
-    let mut req = SearchRequest::new(q.clone());
-    req.limit = PAGE;
-    req.product = p.text("product");
-    req.category = p.text("category");
-    req.from = p.text("from");
-    req.to = p.text("to");
-    req.offset = match p.number("offset", 0, 0, crate::search::MAX_OFFSET) {
-        Ok(o) => o,
-        Err(e) => return error_page(&state, StatusCode::BAD_REQUEST, &e.detail, "/search", &q),
-    };
-    let response = match engine.search(&req) {
-        Ok(r) => r,
-        Err(e) => {
-            let e = super::error::ApiError::from(e);
-            return error_page(&state, e.status, &e.detail, "/search", "");
-        }
-    };
+    let keep = |e: ApiError| PageError::from(e).with_query(&q);
+    let engine = state.engine().map_err(keep)?;
+    let mut req = p.search_request(PAGE).map_err(keep)?;
+    req.q.clone_from(&q);
+    let response = engine.search(&req).map_err(|e| keep(ApiError::from(e)))?;
     state.metrics().search(response.total);
     let suggestions = if response.total == 0 {
         engine.suggestions(&q)
@@ -194,19 +110,10 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         Vec::new()
     };
     let shown = req.offset + response.hits.len();
-    let prev_url =
-        (req.offset > 0).then(|| page_url("/search", &p, req.offset.saturating_sub(PAGE)));
-    let next_url = (shown < response.total && shown < crate::search::MAX_OFFSET)
-        .then(|| page_url("/search", &p, shown));
-    let filter_text: Vec<String> = ["product", "category", "from", "to"]
-        .iter()
-        .filter_map(|n| {
-            p.get(n)
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{n}: {v}"))
-        })
-        .collect();
-    page(
+    let prev_url = (req.offset > 0).then(|| p.page_url("/search", req.offset.saturating_sub(PAGE)));
+    let next_url =
+        (shown < response.total && shown < MAX_OFFSET).then(|| p.page_url("/search", shown));
+    Ok(page(
         &state,
         StatusCode::OK,
         "search.html",
@@ -221,9 +128,9 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
             suggestions,
             prev_url,
             next_url,
-            filter_text => filter_text.join(", "),
+            filter_text => p.filter_text(),
         },
-    )
+    ))
 }
 
 /// The article page's view: the API's fields plus product slugs.
@@ -256,35 +163,16 @@ fn first_sentence(text: &str) -> String {
 }
 
 /// `/kb/{id}`: the article.
-pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> Response {
-    let engine = match state.engine() {
-        Ok(e) => e,
-        Err(_) => return starting(state),
-    };
-    match engine.article(id) {
-        Ok(Some(view)) => {
-            // The permalink is the canonical id; other spellings redirect to it.
-            if view.front.id.as_str() != id {
-                return redirect(
-                    StatusCode::MOVED_PERMANENTLY,
-                    format!("/kb/{}", view.front.id.as_str()),
-                );
-            }
-            let ctx = article_context(&view, &base_url(state, headers));
-            page(state, StatusCode::OK, "article.html", ctx)
-        }
-        Ok(None) => error_page(
-            state,
-            StatusCode::NOT_FOUND,
-            "No article has this id",
-            &format!("/kb/{id}"),
-            id,
-        ),
-        Err(e) => {
-            let e = super::error::ApiError::from(e);
-            error_page(state, e.status, &e.detail, "", "")
-        }
+pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> PageResult {
+    let view = state.engine()?.article(id)?.ok_or_else(|| {
+        PageError::not_found("No article has this id", &article::permalink(id, None), id)
+    })?;
+    // The permalink is the canonical id; other spellings redirect to it.
+    if view.front.id.as_str() != id {
+        return Ok(redirect(StatusCode::MOVED_PERMANENTLY, view.url.clone()));
     }
+    let ctx = article_context(&view, &base_url(state, headers));
+    Ok(page(state, StatusCode::OK, "article.html", ctx))
 }
 
 /// `/events/{id}?source=`: every article naming an event ID, by source.
@@ -292,89 +180,60 @@ pub async fn event(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let p = Params::parse(raw.as_deref());
-    let Ok(event_id) = id.trim().parse::<u16>() else {
-        return error_page(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "Event IDs are numbers from 0 to 65535",
-            &format!("/events/{id}"),
-            &id,
-        );
-    };
-    let found = state.engine().map_err(|e| e.detail).and_then(|e| {
-        e.events(event_id, p.get("source"))
-            .map_err(|e| e.to_string())
-    });
-    match found {
-        Ok(ev) => {
-            let groups: Vec<Value> = ev
-                .sources
-                .iter()
-                .map(|g| {
-                    let anchor = g
-                        .source
-                        .as_deref()
-                        .map_or_else(|| "no-source".to_owned(), slug);
-                    context! { source => g.source, articles => g.articles, anchor }
-                })
-                .collect();
-            page(
-                &state,
-                StatusCode::OK,
-                "event.html",
-                context! {
-                    ev => context! { event_id => ev.event_id, source => ev.source, total => ev.total, sources => groups },
-                    matched => vec![event_id],
-                    q => "",
-                },
-            )
-        }
-        Err(message) => error_page(&state, StatusCode::SERVICE_UNAVAILABLE, &message, "", ""),
-    }
+    let event_id = id.trim().parse::<u16>().map_err(|_| {
+        PageError::bad_request("Event IDs are numbers from 0 to 65535.").with_query(&id)
+    })?;
+    let ev = state.engine()?.events(event_id, p.get("source"))?;
+    let groups: Vec<Value> = ev
+        .sources
+        .iter()
+        .map(|g| {
+            let anchor = g
+                .source
+                .as_deref()
+                .map_or_else(|| "no-source".to_owned(), slug);
+            context! { source => g.source, articles => g.articles, anchor }
+        })
+        .collect();
+    Ok(page(
+        &state,
+        StatusCode::OK,
+        "event.html",
+        context! {
+            ev => context! { event_id => ev.event_id, source => ev.source, total => ev.total, sources => groups },
+            matched => vec![event_id],
+            q => "",
+        },
+    ))
 }
 
 /// `/events`: the event IDs known, by source.
-pub async fn events(State(state): State<AppState>) -> Response {
-    let list = state
-        .engine()
-        .map_err(|e| e.detail)
-        .and_then(|e| e.event_list().map(<[_]>::to_vec).map_err(|e| e.to_string()));
-    match list {
-        Ok(sources) => {
-            let total: usize = {
-                let mut all: Vec<u16> = sources.iter().flat_map(|s| s.ids.clone()).collect();
-                all.sort_unstable();
-                all.dedup();
-                all.len()
-            };
-            page(
-                &state,
-                StatusCode::OK,
-                "events.html",
-                context! { sources, total, q => "" },
-            )
-        }
-        Err(m) => error_page(&state, StatusCode::SERVICE_UNAVAILABLE, &m, "", ""),
-    }
+pub async fn events(State(state): State<AppState>) -> PageResult {
+    let engine = state.engine()?;
+    let sources = engine.event_list()?;
+    let mut all: Vec<u16> = sources.iter().flat_map(|s| s.ids.iter().copied()).collect();
+    all.sort_unstable();
+    all.dedup();
+    Ok(page(
+        &state,
+        StatusCode::OK,
+        "events.html",
+        context! { sources, total => all.len(), q => "" },
+    ))
 }
 
 /// `/products`: every product with its article count.
-pub async fn products(State(state): State<AppState>) -> Response {
-    let list = state
-        .engine()
-        .map_err(|e| e.detail)
-        .and_then(|e| e.products().map(<[_]>::to_vec).map_err(|e| e.to_string()));
-    match list {
-        Ok(products) => page(
-            &state,
-            StatusCode::OK,
-            "products.html",
-            context! { products, q => "" },
-        ),
-        Err(m) => error_page(&state, StatusCode::SERVICE_UNAVAILABLE, &m, "", ""),
-    }
+pub async fn products(State(state): State<AppState>) -> PageResult {
+    let engine = state.engine()?;
+    let products = engine.products()?;
+    Ok(page(
+        &state,
+        StatusCode::OK,
+        "products.html",
+        context! { products, q => "" },
+    ))
 }
 
 /// `/products/{slug}`: the articles of one product.
@@ -382,62 +241,52 @@ pub async fn product(
     State(state): State<AppState>,
     Path(wanted): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let p = Params::parse(raw.as_deref());
-    let Ok(engine) = state.engine() else {
-        return starting(&state);
-    };
-    let name = engine.products().ok().and_then(|list| {
-        list.iter()
-            .find(|x| x.slug == wanted)
-            .map(|x| x.name.clone())
-    });
-    let Some(name) = name else {
-        return error_page(
-            &state,
-            StatusCode::NOT_FOUND,
-            "No product has this name",
-            &format!("/products/{wanted}"),
-            &wanted.replace('-', " "),
-        );
-    };
-    let offset = p
-        .number("offset", 0, 0, crate::search::MAX_OFFSET)
-        .unwrap_or(0);
+    let engine = state.engine()?;
+    let name = engine
+        .products()?
+        .iter()
+        .find(|x| x.slug == wanted)
+        .map(|x| x.name.clone())
+        .ok_or_else(|| {
+            PageError::not_found(
+                "No product has this name",
+                &format!("/products/{wanted}"),
+                &wanted.replace('-', " "),
+            )
+        })?;
+    let offset = p.number("offset", 0, 0, MAX_OFFSET).unwrap_or(0);
     let mut req = SearchRequest::new("");
     req.product = Some(name.clone());
     req.limit = PAGE;
     req.offset = offset;
     req.facets = false;
-    match engine.search(&req) {
-        Ok(r) => {
-            let base = format!("/products/{wanted}");
-            let shown = offset + r.hits.len();
-            let at = |o: usize| {
-                if o == 0 {
-                    base.clone()
-                } else {
-                    format!("{base}?offset={o}")
-                }
-            };
-            page(
-                &state,
-                StatusCode::OK,
-                "product.html",
-                context! {
-                    product => name,
-                    total => r.total,
-                    offset,
-                    hits => r.hits,
-                    matched => Vec::<u16>::new(),
-                    prev_url => (offset > 0).then(|| at(offset.saturating_sub(PAGE))),
-                    next_url => (shown < r.total).then(|| at(shown)),
-                    q => "",
-                },
-            )
+    let r = engine.search(&req)?;
+    let base = format!("/products/{wanted}");
+    let shown = offset + r.hits.len();
+    let at = |o: usize| {
+        if o == 0 {
+            base.clone()
+        } else {
+            format!("{base}?offset={o}")
         }
-        Err(e) => error_page(&state, StatusCode::BAD_REQUEST, &e.to_string(), "", ""),
-    }
+    };
+    Ok(page(
+        &state,
+        StatusCode::OK,
+        "product.html",
+        context! {
+            product => name,
+            total => r.total,
+            offset,
+            hits => r.hits,
+            matched => Vec::<u16>::new(),
+            prev_url => (offset > 0).then(|| at(offset.saturating_sub(PAGE))),
+            next_url => (shown < r.total).then(|| at(shown)),
+            q => "",
+        },
+    ))
 }
 
 /// `/eventviewer`: the target of Event Viewer's "Event Log Online Help" link. Goes to the
@@ -472,7 +321,7 @@ pub async fn eventviewer(State(state): State<AppState>, RawQuery(raw): RawQuery)
         Some(ev) if ev.total == 1 => {
             let a = ev.sources.into_iter().flat_map(|g| g.articles).next();
             match a {
-                Some(a) => to(a.fix.map_or(a.url, |f| f.url)),
+                Some(a) => to(a.fix.map_or(a.card.url, |f| f.url)),
                 None => to(format!("/events/{id}")),
             }
         }
@@ -495,7 +344,7 @@ pub async fn opensearch(State(state): State<AppState>, headers: HeaderMap) -> Re
             xml,
         )
             .into_response(),
-        Err(e) => super::error::ApiError::internal(e).into_response(),
+        Err(e) => ApiError::internal(crate::error::chain(&e)).into_response(),
     }
 }
 
@@ -510,20 +359,20 @@ pub async fn static_file(State(state): State<AppState>, Path(name): Path<String>
             f.bytes.clone(),
         )
             .into_response(),
-        None => super::error::ApiError::not_found("not_found", "no such file").into_response(),
+        None => ApiError::not_found("not_found", "no such file").into_response(),
     }
 }
 
 /// Unknown paths: a page that searches for the words of the path for a browser, a
 /// problem+json 404 for everything else.
-pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let path = uri.path();
     if !wants_html || path.starts_with("/api/") {
-        return super::error::ApiError::not_found("not_found", "no such resource").into_response();
+        return ApiError::not_found("not_found", "no such resource").into_response();
     }
     let decoded = percent_decode(path);
     let words: String = decoded
@@ -532,13 +381,7 @@ pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderM
         .take(8)
         .collect::<Vec<_>>()
         .join(" ");
-    error_page(
-        &state,
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        path,
-        &words,
-    )
+    PageError::not_found("Page not found", path, &words).into_response()
 }
 
 fn percent_decode(s: &str) -> String {

@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "not_found.html",
         include_str!("../../templates/not_found.html"),
     ),
+    ("error.html", include_str!("../../templates/error.html")),
     (
         "opensearch.xml",
         include_str!("../../templates/opensearch.xml"),
@@ -87,16 +88,15 @@ impl std::fmt::Debug for Templates {
     }
 }
 
-/// `path:line: message` for a template error.
-fn located(dir: Option<&Path>, e: &minijinja::Error) -> String {
+/// `path:line` of a template error (`(built-in) name` for a default template).
+fn location(dir: Option<&Path>, e: &minijinja::Error) -> String {
     let file = e.name().unwrap_or("?");
     let path = dir.map_or_else(
         || format!("(built-in) {file}"),
         |d| d.join(file).display().to_string(),
     );
     let line = e.line().map_or(String::new(), |l| format!(":{l}"));
-    let detail = e.detail().map_or(String::new(), |d| format!(": {d}"));
-    format!("{path}{line}: template error: {}{detail}", e.kind())
+    format!("{path}{line}")
 }
 
 impl Templates {
@@ -126,7 +126,10 @@ impl Templates {
                 None => (*default).to_owned(),
             };
             env.add_template_owned(*name, source)
-                .map_err(|e| Error::Config(located(folder.as_deref(), &e)))?;
+                .map_err(|source| Error::Template {
+                    location: location(folder.as_deref(), &source),
+                    source,
+                })?;
         }
         let mut statics = HashMap::new();
         for (name, content_type, default) in STATIC {
@@ -158,12 +161,15 @@ impl Templates {
         })
     }
 
-    /// Renders template `name` with `context`.
-    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, String> {
+    /// Renders template `name` with `context`; a failure names the template and line.
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String> {
         self.env
             .get_template(name)
             .and_then(|t| t.render(context))
-            .map_err(|e| located(None, &e))
+            .map_err(|source| Error::Template {
+                location: location(None, &source),
+                source,
+            })
     }
 
     /// The static file `name`, if it is one kbase serves.

@@ -287,3 +287,105 @@ async fn code_and_event_searches_mark_the_code_or_id_in_the_snippet() {
         assert!(snippet.contains(mark), "{q}: {snippet}");
     }
 }
+
+/// A log that tests read back: what the server wrote through `tracing`.
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Log {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Log {
+    type Writer = Log;
+    fn make_writer(&'a self) -> Log {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn an_internal_error_on_any_page_shows_nothing_of_it_and_goes_to_the_log() {
+    let log = Log::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let site = Site::new();
+    let state = site.state_with(site.config()).await;
+    let app = server::router(state.clone());
+    // Each page works before the fault.
+    let pages = [
+        "/search?q=kms+directory",
+        "/search?q=event+id+5058",
+        "/kb/Q190698",
+        "/events/5058",
+        "/events",
+        "/products",
+        "/products/microsoft-exchange-server",
+    ];
+    for uri in pages {
+        html(&page(&app, uri).await, 200);
+    }
+    let secret = "SECRET-CAUSE: offset not in buffer of /var/lib/kbase/index/g1/0001.store";
+    state.engine().unwrap().inject_read_fault(secret);
+    for uri in pages {
+        let a = page(&app, uri).await;
+        let text = html(&a, 500);
+        for leak in ["SECRET", "/var/lib", ".store", "offset not in buffer"] {
+            assert!(!text.contains(leak), "{uri} shows `{leak}`: {text}");
+        }
+        assert!(text.contains("Something went wrong"), "{uri}: {text}");
+        let id = a.header("x-request-id");
+        assert!(
+            !id.is_empty() && text.contains(id),
+            "{uri}: no request id {id}"
+        );
+    }
+    let logged = log.text();
+    assert!(
+        logged.matches("SECRET-CAUSE").count() >= pages.len(),
+        "every failure is logged with its cause: {logged}"
+    );
+}
+
+#[tokio::test]
+async fn while_the_index_loads_pages_say_so_and_keep_the_query() {
+    let site = Site::new();
+    let app = server::router(AppState::new(site.config()).unwrap());
+    let a = page(&app, "/search?q=event+id+5058").await;
+    let text = html(&a, 503);
+    assert_eq!(a.header("retry-after"), "1");
+    assert!(text.contains("kbase is starting"), "{text}");
+    assert!(text.contains("value=\"event id 5058\""), "{text}");
+    assert!(!text.contains("Not found"), "{text}");
+    for uri in ["/kb/Q190698", "/events/5058", "/events", "/products"] {
+        let text = html(&page(&app, uri).await, 503);
+        assert!(text.contains("kbase is starting"), "{uri}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_parameter_on_a_page_says_which_and_keeps_the_query() {
+    let (_site, app) = app().await;
+    let text = html(&page(&app, "/search?q=spooler&offset=many").await, 400);
+    assert!(text.contains("offset: must be a whole number"), "{text}");
+    assert!(text.contains("value=\"spooler\""), "{text}");
+    let text = html(&page(&app, "/events/notanumber").await, 400);
+    assert!(
+        text.contains("Event IDs are numbers from 0 to 65535"),
+        "{text}"
+    );
+}

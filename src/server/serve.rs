@@ -1,0 +1,143 @@
+//! The accept loop: HTTP/1 connections with a header-read timeout, graceful shutdown on
+//! SIGINT or SIGTERM, and [`run`], which is `kbase serve`.
+//!
+//! hyper serves each connection; the router of [`super::router`] answers. Shutdown stops
+//! accepting, lets requests in flight finish (idle keep-alive connections close at
+//! once) and gives up after the configured grace period.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+
+use super::{router, AppState, ServerConfig};
+use crate::error::{Error, Result};
+
+/// Serves `router(state)` on `listener` until `shutdown` completes, then stops accepting,
+/// lets requests in flight finish (closing idle keep-alive connections at once) and
+/// returns, after at most the configured grace period. Request headers must arrive
+/// within the configured header timeout.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let config = state.config().clone();
+    let app = router(state.clone());
+    let upkeep = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                state.metrics().upkeep();
+            }
+        }
+    });
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(config.shutdown_grace) => {
+            tracing::warn!("shutdown grace period over; closing the remaining connections");
+        }
+    }
+    upkeep.abort();
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// `kbase serve`: listens on `addr` at once, brings the index up to date in the
+/// background (503 until then), watches the articles folder, and serves until SIGINT or
+/// SIGTERM.
+pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
+    let started = Instant::now();
+    let state = AppState::new(config)?;
+    let listen = |source| Error::Listen {
+        addr: addr.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).await.map_err(listen)?;
+    let local: SocketAddr = listener.local_addr().map_err(listen)?;
+    tracing::info!("listening on http://{local}/");
+    tracing::info!("page templates: {}", state.templates().origin);
+    let c = state.config().clone();
+    // Watch first, so that nothing written during the first update is missed (a change
+    // seen meanwhile makes one more reload right after).
+    let watching = if c.watch { Some(state.watch()?) } else { None };
+    let loader = state.clone();
+    tokio::spawn(async move {
+        match loader.reload(false).await {
+            Ok(report) => {
+                tracing::info!(
+                "serving {} articles from {} (index {} in {:.0} ms; ready {:.0} ms after start){}",
+                report.indexed,
+                c.articles.display(),
+                if report.rebuilt.is_some() { "built" } else { "updated" },
+                report.elapsed.as_secs_f64() * 1000.0,
+                started.elapsed().as_secs_f64() * 1000.0,
+                if c.watch { "; watching for changes" } else { "" }
+            )
+            }
+            Err(e) => tracing::error!("the index could not be loaded: {}", crate::error::chain(&e)),
+        }
+    });
+    let served = serve(listener, state, shutdown_signal()).await;
+    drop(watching);
+    served.map_err(|source| Error::Serve {
+        addr: addr.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,315 @@
+//! What every handler shares: the configuration, the engine being served, the
+//! templates, the metrics, and live reload.
+//!
+//! [`AppState`] holds the one [`Engine`] being served behind an `Arc` that a reload
+//! swaps whole: a request clones the `Arc` and keeps that engine (and its searcher
+//! snapshot) to the end, so a reload never fails or changes a search in flight. The
+//! state also holds the index write lock for the server's life, so reloads (file
+//! watcher, admin endpoint) are the only writer and a second `kbase index` is told the
+//! index is in use. Locks here are `std` locks held only to clone or swap an `Arc`,
+//! never across an `.await`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderValue;
+use indicatif::ProgressBar;
+use tokio::sync::{Notify, Semaphore};
+
+use super::error::ApiError;
+use super::metrics::Metrics;
+use super::templates;
+use crate::config;
+use crate::error::{Error, Result};
+use crate::index::{self, IndexLock, OpenOptions, UpdateReport};
+use crate::search::Engine;
+
+/// How a server runs: where things are, and its limits.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The articles folder.
+    pub articles: PathBuf,
+    /// The data folder (the index).
+    pub data: PathBuf,
+    /// The templates folder.
+    pub templates: PathBuf,
+    /// Whether to watch the articles folder and reload on changes.
+    pub watch: bool,
+    /// Bearer token of the admin endpoints; `None` disables them.
+    pub admin_token: Option<String>,
+    /// Origins allowed by CORS; empty: CORS off.
+    pub cors_origins: Vec<String>,
+    /// The address people reach kbase at (`https://kb.example.com`), for canonical links;
+    /// `None`: taken from each request's `Host`.
+    pub public_url: Option<String>,
+    /// Requests served at once before 503.
+    pub max_in_flight: usize,
+    /// Longest time a request may take (408 after).
+    pub request_timeout: Duration,
+    /// Longest time to send request headers (connection closed after).
+    pub header_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerConfig {
+    /// The defaults of DESIGN §7 for these folders: watching on, admin and CORS off.
+    pub fn new(articles: impl Into<PathBuf>, data: impl Into<PathBuf>) -> Self {
+        ServerConfig {
+            articles: articles.into(),
+            data: data.into(),
+            templates: PathBuf::from(config::DEFAULT_TEMPLATES),
+            watch: true,
+            admin_token: None,
+            cors_origins: Vec::new(),
+            public_url: None,
+            max_in_flight: config::DEFAULT_MAX_IN_FLIGHT,
+            request_timeout: Duration::from_secs(config::REQUEST_TIMEOUT_SECS),
+            header_timeout: Duration::from_secs(config::HEADER_TIMEOUT_SECS),
+            shutdown_grace: Duration::from_secs(config::SHUTDOWN_GRACE_SECS),
+        }
+    }
+
+    /// Checks values a server must not start with (a short admin token, a bad origin).
+    pub fn validate(&self) -> Result<()> {
+        if let Some(t) = &self.admin_token {
+            if t.len() < config::MIN_ADMIN_TOKEN_BYTES {
+                return Err(Error::Setting {
+                    name: config::ENV_ADMIN_TOKEN,
+                    problem: format!(
+                        "it is {} bytes; it must be at least {} (or unset, to disable the admin endpoints)",
+                        t.len(),
+                        config::MIN_ADMIN_TOKEN_BYTES
+                    ),
+                });
+            }
+        }
+        for o in &self.cors_origins {
+            if o == "*" || HeaderValue::from_str(o).is_err() || !o.contains("://") {
+                return Err(Error::Setting {
+                    name: config::ENV_CORS_ORIGINS,
+                    problem: format!("`{o}` is not an origin such as https://helpdesk.example.com"),
+                });
+            }
+        }
+        if self.max_in_flight == 0 {
+            return Err(Error::Setting {
+                name: config::ENV_MAX_IN_FLIGHT,
+                problem: "it must be at least 1".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+pub(super) struct Shared {
+    config: ServerConfig,
+    templates: RwLock<Arc<templates::Templates>>,
+    engine: RwLock<Option<Arc<Engine>>>,
+    /// The index write lock; taken by each reload in turn.
+    lock: Mutex<IndexLock>,
+    metrics: Metrics,
+    in_flight: Arc<Semaphore>,
+    pub(super) openapi: std::sync::OnceLock<String>,
+    reload_wanted: Notify,
+}
+
+/// What every handler shares: the engine being served, the configuration, the metrics.
+#[derive(Clone)]
+pub struct AppState(pub(super) Arc<Shared>);
+
+impl AppState {
+    /// A state for `config`, taking the index write lock (fails at once with
+    /// [`Error::IndexBusy`] when another process holds it). Nothing is served until the
+    /// first [`AppState::reload`]: until then `/readyz` and searches answer 503.
+    pub fn new(config: ServerConfig) -> Result<AppState> {
+        config.validate()?;
+        if !config.articles.is_dir() {
+            return Err(Error::NoArticlesDir(config.articles.clone()));
+        }
+        let templates = templates::Templates::load(&config.templates)?;
+        let lock = index::lock(&config.data)?;
+        Ok(AppState(Arc::new(Shared {
+            templates: RwLock::new(Arc::new(templates)),
+            in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
+            config,
+            engine: RwLock::new(None),
+            lock: Mutex::new(lock),
+            metrics: Metrics::new(),
+            openapi: std::sync::OnceLock::new(),
+            reload_wanted: Notify::new(),
+        })))
+    }
+
+    /// The engine being served, or 503 while the index is not loaded yet.
+    pub fn engine(&self) -> Result<Arc<Engine>, ApiError> {
+        self.0
+            .engine
+            .read()
+            .ok()
+            .and_then(|e| e.clone())
+            .ok_or_else(|| {
+                ApiError::unavailable("not_ready", "the index is being built; retry shortly")
+            })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.0.config
+    }
+
+    /// The templates being used.
+    pub fn templates(&self) -> Arc<templates::Templates> {
+        self.0
+            .templates
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Reloads the templates; when they do not compile, logs why (file and line) and
+    /// keeps the last good ones.
+    pub fn reload_templates(&self) {
+        match templates::Templates::load(&self.0.config.templates) {
+            Ok(t) => {
+                tracing::info!("templates reloaded from {}", t.origin);
+                if let Ok(mut slot) = self.0.templates.write() {
+                    *slot = Arc::new(t);
+                }
+            }
+            Err(e) => tracing::error!(
+                "{}; the previous templates stay in use",
+                crate::error::chain(&e)
+            ),
+        }
+    }
+
+    /// Permalinks as the API hands them out: absolute under `KBASE_PUBLIC_URL` when set.
+    pub fn links(&self) -> super::links::Links<'_> {
+        super::links::Links::new(self.0.config.public_url.as_deref())
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    pub(super) fn in_flight(&self) -> Arc<Semaphore> {
+        self.0.in_flight.clone()
+    }
+
+    pub(super) fn openapi_json(&self) -> String {
+        self.0.openapi.get().cloned().unwrap_or_default()
+    }
+
+    /// Brings the index up to date with the articles folder and serves the result; on
+    /// failure the engine served so far stays. Reloads run one at a time.
+    pub async fn reload(&self, rebuild: bool) -> Result<UpdateReport> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.reload_blocking(rebuild))
+            .await
+            .map_err(Error::ReloadStopped)?
+    }
+
+    fn reload_blocking(&self, rebuild: bool) -> Result<UpdateReport> {
+        let started = Instant::now();
+        let lock = self
+            .0
+            .lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let c = &self.0.config;
+        let opened = index::open_locked(
+            &lock,
+            &c.articles,
+            OpenOptions { rebuild },
+            &ProgressBar::hidden(),
+        )
+        .and_then(|(index, report)| Ok((Engine::new(index)?, report)));
+        match opened {
+            Ok((engine, report)) => {
+                let docs = engine.num_docs();
+                if let Ok(mut slot) = self.0.engine.write() {
+                    *slot = Some(Arc::new(engine));
+                }
+                drop(lock);
+                self.0.metrics.reload(Some(docs), started.elapsed());
+                for p in &report.problems {
+                    tracing::warn!("{p}");
+                }
+                if report.added + report.changed + report.removed > 0 || report.rebuilt.is_some() {
+                    tracing::info!("{}", report.summary());
+                }
+                Ok(report)
+            }
+            Err(e) => {
+                drop(lock);
+                self.0.metrics.reload(None, started.elapsed());
+                tracing::error!(
+                    "reload failed, still serving the previous index: {}",
+                    crate::error::chain(&e)
+                );
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks the reload task for a reload (many asks while one runs make one more).
+    pub fn request_reload(&self) {
+        self.0.reload_wanted.notify_one();
+    }
+
+    /// Runs reloads asked for by [`AppState::request_reload`], forever.
+    async fn reload_loop(self) {
+        loop {
+            self.0.reload_wanted.notified().await;
+            let _ = self.reload(false).await;
+        }
+    }
+
+    /// Starts live reload: a watcher on the articles folder asks for a reload after each
+    /// burst of changes, and a task runs them. Both stop when the result is dropped.
+    /// Must be called inside the server's tokio runtime.
+    pub fn watch(&self) -> Result<Watching> {
+        let asker = self.clone();
+        let watcher = crate::store::watch(&self.0.config.articles, move |_| {
+            asker.request_reload();
+        })?;
+        let task = tokio::spawn(self.clone().reload_loop());
+        let templates = match templates::watched_dir(&self.0.config.templates) {
+            Some(dir) => {
+                let state = self.clone();
+                let w = crate::store::watch_filtered(
+                    &dir,
+                    |_, p| {
+                        p.extension().is_some_and(|e| {
+                            ["html", "xml", "css", "js", "svg"].iter().any(|x| e == *x)
+                        })
+                    },
+                    move |_| state.reload_templates(),
+                )?;
+                Some(w)
+            }
+            None => None,
+        };
+        Ok(Watching {
+            _watcher: watcher,
+            _templates: templates,
+            task,
+        })
+    }
+}
+
+/// Live reload running; dropping it stops the watcher and the reload task.
+pub struct Watching {
+    _watcher: crate::store::Watcher,
+    _templates: Option<crate::store::Watcher>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
