@@ -4,6 +4,9 @@
 //! after the opening `---`, so every position it reports is shifted by the front matter's
 //! offset. Keys the struct does not know are kept (in [`Parsed::extra`]) and reported as
 //! warnings at their own line, because a typo such as `keyword:` must not vanish silently.
+//!
+//! Over 500 lines with its unit tests (about 460 without): splitting, the typed struct and
+//! the error locating are one pass over one text, and its tests read best beside it.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,11 @@
 //! Search: query understanding, ranking, snippets, the fix, facets.
 //!
+//! Layout: `request` (what a search asks, its limits and errors), `response` (what it
+//! answers: the v1 JSON), `query` (the search box's language), `plan` (ranking as
+//! tantivy queries), `union` (a word over its fields), `snippet` (the text shown around
+//! the matches), `facets`, `lookup` (articles and events by id), `browse` (the lists the
+//! pages show), `suggest` (ticket text and Event Viewer XML).
+//!
 //! [`Engine`] bundles the process's one index reader with what queries need (the field
 //! handles, the analyzer, the event sources the index knows). Each [`Engine::search`]
 //! takes a fresh searcher, so searches never block each other or a reload. The response
@@ -12,6 +18,9 @@ pub mod facets;
 pub mod lookup;
 pub mod plan;
 pub mod query;
+pub mod request;
+pub mod response;
+mod snippet;
 pub mod suggest;
 pub mod union;
 
@@ -19,7 +28,6 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
-use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::BytesColumn;
 use tantivy::schema::Value;
@@ -27,199 +35,22 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use crate::article::{self, Date};
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
-use crate::index::document::{SectionText, Summary};
+use crate::index::document::{SectionText, Summary, SNIPPET_CHARS};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
+pub use request::{SearchError, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
+pub use response::{FacetCount, Facets, Fix, Hit, Interpreted, SearchResponse};
+use request::validate;
+use snippet::Snippets;
 
-/// Longest query accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 1000;
-/// Most hits per page.
-pub const MAX_LIMIT: usize = 100;
-/// Deepest page start.
-pub const MAX_OFFSET: usize = 10_000;
 /// A query with more words than this is "long" (see [`Engine::search`]).
 const LONG_QUERY_WORDS: usize = 4;
-/// Bytes of each section searched for the query's terms when choosing a hit's snippet:
-/// the best section shows itself early, and whole long articles cost time on every hit.
-const SNIPPET_SCAN_BYTES: usize = 4096;
 /// Partial matches are looked for when fewer hits than this match every word.
 const LOOSE_BELOW: usize = 3;
-use crate::index::document::SNIPPET_CHARS;
-
-/// A search as the API and the command line ask for it.
-#[derive(Debug, Clone)]
-pub struct SearchRequest {
-    /// The query text.
-    pub q: String,
-    /// Hits per page (1..=100).
-    pub limit: usize,
-    /// Hits to skip.
-    pub offset: usize,
-    /// Product filter (exact name, any case).
-    pub product: Option<String>,
-    /// Category filter (any case).
-    pub category: Option<String>,
-    /// Earliest publication date, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest publication date, `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Whether to count facets.
-    pub facets: bool,
-}
-
-impl SearchRequest {
-    /// A request for `q` with the defaults: 10 hits, facets on.
-    pub fn new(q: impl Into<String>) -> Self {
-        SearchRequest {
-            q: q.into(),
-            limit: 10,
-            offset: 0,
-            product: None,
-            category: None,
-            from: None,
-            to: None,
-            facets: true,
-        }
-    }
-}
-
-/// Why a search could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum SearchError {
-    /// The caller's request is wrong: names the parameter.
-    #[error("{param}: {message}")]
-    BadRequest {
-        /// The parameter at fault.
-        param: &'static str,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// The index failed (a 500: the cause goes to the log, never to the caller).
-    #[error("the index failed")]
-    Index(#[from] tantivy::TantivyError),
-    /// Reading the index's files failed.
-    #[error("the index could not be read")]
-    Read(#[from] std::io::Error),
-    /// What kbase itself stored in the index cannot be read back.
-    #[error("the index holds a damaged {what}")]
-    Damaged {
-        /// What was being read (`hit summary`, `article text`).
-        what: &'static str,
-        /// The parser's complaint, when there is one.
-        #[source]
-        source: Option<serde_json::Error>,
-    },
-    /// The highlighter for the query's words could not be built.
-    #[error("the query's words cannot be highlighted")]
-    Highlight(#[from] aho_corasick::BuildError),
-}
-
-impl From<SearchError> for crate::Error {
-    fn from(e: SearchError) -> Self {
-        crate::Error::Search(Box::new(e))
-    }
-}
-
-impl SearchError {
-    /// Whether the caller is at fault (a 4xx) rather than the server.
-    pub fn is_bad_request(&self) -> bool {
-        matches!(self, SearchError::BadRequest { .. })
-    }
-}
-
-/// What the engine understood of the query.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Interpreted {
-    /// Event IDs.
-    pub event_ids: Vec<u16>,
-    /// Event sources recognised.
-    pub sources: Vec<String>,
-    /// Article ids.
-    pub article_ids: Vec<String>,
-    /// Error and STOP codes, normalised.
-    pub codes: Vec<String>,
-    /// The remaining words, phrases and fields.
-    pub terms: Vec<query::Clause>,
-}
-
-/// The fix shown inline in a hit.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Fix {
-    /// Section kind: `resolution`, `workaround` or `summary`.
-    pub section: String,
-    /// The section's heading.
-    pub heading: String,
-    /// Its text, up to about 300 characters.
-    pub text: String,
-    /// Permalink to the section.
-    pub url: String,
-}
-
-/// One result: the article's card, its score, the text around the matches, the fix.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    /// Id, title, permalink, product, date, events.
-    #[serde(flatten)]
-    pub card: Card,
-    /// Relevance score.
-    pub score: f32,
-    /// HTML-escaped text around the matches, matches in `<mark>`.
-    pub snippet: String,
-    /// The fix.
-    pub fix: Option<Fix>,
-}
-
-/// A facet value and how many matching articles have it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FacetCount {
-    /// The value.
-    pub value: String,
-    /// Matching articles with it.
-    pub count: u64,
-}
-
-/// Facet counts over all matching articles.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct Facets {
-    /// By product, most frequent first.
-    pub product: Vec<FacetCount>,
-    /// By category, most frequent first.
-    pub category: Vec<FacetCount>,
-}
-
-/// The answer to a search: the v1 API's JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchResponse {
-    /// The query as given.
-    pub query: String,
-    /// What was understood.
-    pub interpreted: Interpreted,
-    /// Matching articles in all.
-    pub total: usize,
-    /// Time taken, milliseconds.
-    pub took_ms: f64,
-    /// This page of results.
-    pub hits: Vec<Hit>,
-    /// Facet counts (empty when not asked for).
-    pub facets: Facets,
-}
-
-impl Fix {
-    /// The fix of the article `summary` describes, with its permalink.
-    fn of(summary: &Summary) -> Option<Fix> {
-        summary.fix.as_ref().map(|f| Fix {
-            url: article::permalink(&summary.card.id, Some(&f.anchor)),
-            section: f.section.clone(),
-            heading: f.heading.clone(),
-            text: f.text.clone(),
-        })
-    }
-}
 
 /// The search engine over one open index.
 pub struct Engine {
@@ -487,7 +318,7 @@ impl Engine {
                     .and_then(|v| v.as_str())
                     .unwrap_or("");
                 let sections: Vec<SectionText> = serde_json::from_str(stored).unwrap_or_default();
-                snippet(generator, finder, &sections)
+                snippet::snippet(generator, finder, &sections)
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };
@@ -500,108 +331,3 @@ impl Engine {
     }
 }
 
-/// How the hits of one search get their snippets.
-enum Snippets<'a> {
-    /// From the summaries: the query has no words.
-    Made {
-        /// The query's event IDs, in order.
-        event_ids: &'a [u16],
-        /// The query's codes, normalised, in order.
-        codes: &'a [String],
-    },
-    /// From the sections' text, marking these terms.
-    Words {
-        generator: SnippetGenerator,
-        finder: AhoCorasick,
-    },
-}
-
-/// The snippet from the section with the most matches, `None` when nothing matches.
-/// Sections are ranked by a cheap count of the query terms in their text (one pass of
-/// `finder` over each), and only a window around the first match in the best one is
-/// analysed.
-fn snippet(
-    generator: &SnippetGenerator,
-    finder: &AhoCorasick,
-    sections: &[SectionText],
-) -> Option<String> {
-    // (matches, section, first match)
-    let mut best: Option<(usize, usize, usize)> = None;
-    for (i, s) in sections.iter().enumerate() {
-        let mut count = 0;
-        let mut first = usize::MAX;
-        for m in finder.find_iter(head(&s.text, SNIPPET_SCAN_BYTES)) {
-            count += 1;
-            first = first.min(m.start());
-        }
-        if count > best.map_or(0, |b| b.0) {
-            best = Some((count, i, first));
-        }
-    }
-    let (_, i, first) = best?;
-    let window = window(&sections[i].text, first, SNIPPET_CHARS * 2);
-    let mut s = generator.snippet(window);
-    if s.is_empty() {
-        return None;
-    }
-    s.set_snippet_prefix_postfix("<mark>", "</mark>");
-    Some(s.to_html())
-}
-
-/// At most `max` bytes of the start of `text`, on a character boundary.
-fn head(text: &str, max: usize) -> &str {
-    let mut end = max.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-/// About `size` bytes of `text` around byte `at`, on character boundaries.
-fn window(text: &str, at: usize, size: usize) -> &str {
-    let mut start = at.saturating_sub(size / 3).min(text.len());
-    let mut end = (start + size).min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    &text[start..end]
-}
-
-/// Checks the request's limits and parses its filters.
-fn validate(req: &SearchRequest) -> Result<Filters, SearchError> {
-    let bad = |param: &'static str, message: String| SearchError::BadRequest { param, message };
-    let chars = req.q.chars().count();
-    if chars > MAX_QUERY_CHARS {
-        return Err(bad(
-            "q",
-            format!("the query is {chars} characters; the limit is {MAX_QUERY_CHARS}"),
-        ));
-    }
-    if req.limit == 0 || req.limit > MAX_LIMIT {
-        return Err(bad("limit", format!("must be from 1 to {MAX_LIMIT}")));
-    }
-    if req.offset > MAX_OFFSET {
-        return Err(bad("offset", format!("must be at most {MAX_OFFSET}")));
-    }
-    let date = |param: &'static str, v: &Option<String>| -> Result<Option<i64>, SearchError> {
-        v.as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| Date::parse(s).map(Date::number).map_err(|m| bad(param, m)))
-            .transpose()
-    };
-    let lower = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_lowercase)
-    };
-    Ok(Filters {
-        product: lower(&req.product),
-        category: lower(&req.category),
-        from: date("from", &req.from)?,
-        to: date("to", &req.to)?,
-    })
-}

@@ -1,0 +1,102 @@
+//! What a search answers: the v1 API's JSON, which `kbase search --json` prints too.
+//!
+//! A hit is the article's [`Card`] (made when it was indexed) with its score, its
+//! snippet and its [`Fix`]; the permalinks in it are relative, made by
+//! [`crate::article::permalink`].
+
+use serde::Serialize;
+
+use super::query;
+pub use crate::index::document::Card;
+use crate::article;
+use crate::index::document::Summary;
+
+/// What the engine understood of the query.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Interpreted {
+    /// Event IDs.
+    pub event_ids: Vec<u16>,
+    /// Event sources recognised.
+    pub sources: Vec<String>,
+    /// Article ids.
+    pub article_ids: Vec<String>,
+    /// Error and STOP codes, normalised.
+    pub codes: Vec<String>,
+    /// The remaining words, phrases and fields.
+    pub terms: Vec<query::Clause>,
+}
+
+/// The fix shown inline in a hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Fix {
+    /// Section kind: `resolution`, `workaround` or `summary`.
+    pub section: String,
+    /// The section's heading.
+    pub heading: String,
+    /// Its text, up to about 300 characters.
+    pub text: String,
+    /// Permalink to the section.
+    pub url: String,
+}
+
+/// One result: the article's card, its score, the text around the matches, the fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Id, title, permalink, product, date, events.
+    #[serde(flatten)]
+    pub card: Card,
+    /// Relevance score.
+    pub score: f32,
+    /// HTML-escaped text around the matches, matches in `<mark>`.
+    pub snippet: String,
+    /// The fix.
+    pub fix: Option<Fix>,
+}
+
+/// A facet value and how many matching articles have it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// Matching articles with it.
+    pub count: u64,
+}
+
+/// Facet counts over all matching articles.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Facets {
+    /// By product, most frequent first.
+    pub product: Vec<FacetCount>,
+    /// By category, most frequent first.
+    pub category: Vec<FacetCount>,
+}
+
+/// The answer to a search: the v1 API's JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// What was understood.
+    pub interpreted: Interpreted,
+    /// Matching articles in all.
+    pub total: usize,
+    /// Time taken, milliseconds.
+    pub took_ms: f64,
+    /// This page of results.
+    pub hits: Vec<Hit>,
+    /// Facet counts (empty when not asked for).
+    pub facets: Facets,
+}
+
+impl Fix {
+    /// The fix of the article `summary` describes, with its permalink.
+    pub(crate) fn of(summary: &Summary) -> Option<Fix> {
+        summary.fix.as_ref().map(|f| Fix {
+            url: article::permalink(&summary.card.id, Some(&f.anchor)),
+            section: f.section.clone(),
+            heading: f.heading.clone(),
+            text: f.text.clone(),
+        })
+    }
+}
+
