@@ -8,7 +8,9 @@
 //!
 //! # Layout
 //!
-//! Dependencies point one way, down this list; a module never uses one above it.
+//! Dependencies point one way: a module uses only modules listed above it, never one
+//! below. `ARCHITECTURE.md` at the top of the repository draws the arrows and follows a
+//! search request and an imported file through them.
 //!
 //! - [`config`]: default paths and addresses, and the `KBASE_*` variables that move them.
 //! - [`error`]: the [`Error`] for operations that fail as a whole.
@@ -20,12 +22,13 @@
 //!   references in free text; shared by the importer, the indexer and the query parser.
 //! - [`legacy`]: legacy Microsoft KB text → native articles (`kbase import`).
 //! - [`index`]: the tantivy index as a cache of the articles folder: schema, analyzer,
-//!   incremental updates, atomic rebuilds, the manifest of what it holds.
+//!   generations and atomic rebuilds, incremental updates, the manifest of what it holds.
 //! - [`store`]: the articles folder as it changes (a debounced watcher).
 //! - [`search`]: query understanding, ranking, snippets, the fix, facets; the v1 search
 //!   response; article and event lookups; suggestions from pasted tickets and Event
 //!   Viewer XML.
-//! - [`server`]: `kbase serve`: the HTTP API, permalinks, metrics, live reload.
+//! - [`server`]: `kbase serve`: the HTTP API and the pages, permalinks, metrics, live
+//!   reload.
 
 pub mod article;
 pub mod config;

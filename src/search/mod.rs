@@ -42,9 +42,9 @@ use crate::index::document::{SectionText, Summary, SNIPPET_CHARS};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
+use request::validate;
 pub use request::{SearchError, SearchRequest, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
 pub use response::{FacetCount, Facets, Fix, Hit, Interpreted, SearchResponse};
-use request::validate;
 use snippet::Snippets;
 
 /// A query with more words than this is "long" (see [`Engine::search`]).
@@ -330,4 +330,3 @@ impl Engine {
         })
     }
 }
-

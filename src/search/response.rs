@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::query;
-pub use crate::index::document::Card;
 use crate::article;
+pub use crate::index::document::Card;
 use crate::index::document::Summary;
 
 /// What the engine understood of the query.
@@ -99,4 +99,3 @@ impl Fix {
         })
     }
 }
-

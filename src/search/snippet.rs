@@ -79,4 +79,3 @@ fn window(text: &str, at: usize, size: usize) -> &str {
     }
     &text[start..end]
 }
-

@@ -3,7 +3,9 @@
 //! Every error response is `application/problem+json` (RFC 9457) with `type`, `title`,
 //! `status`, `detail` and a stable machine `code` a client can branch on. Caller
 //! mistakes are 4xx and say what to fix, naming the parameter; server faults are a bare
-//! 500 whose detail goes to the log, never to the client (no paths, no library text).
+//! 500 whose detail goes to the log, never to the client (no paths, no library text):
+//! it rides on the response as an [`InternalCause`] to the access-log layer, which logs
+//! it with the request's id.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +27,14 @@ pub struct ApiError {
     pub detail: String,
     /// Seconds after which a retry may succeed (503), sent as `Retry-After`.
     pub retry_after: Option<u32>,
+    /// For a server fault: what went wrong, for the log only (see [`InternalCause`]).
+    pub cause: Option<String>,
 }
+
+/// The cause of a server fault, carried on its response to the access-log layer, which
+/// logs it with the request's method, path and id; the body never shows it.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub String);
 
 /// The JSON body of an [`ApiError`].
 #[derive(Serialize, utoipa::ToSchema)]
@@ -51,6 +60,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             retry_after: None,
+            cause: None,
         }
     }
 
@@ -76,14 +86,17 @@ impl ApiError {
         }
     }
 
-    /// 500: logs `detail` and tells the client nothing more than that it failed.
+    /// 500: tells the client nothing more than that it failed; `detail` goes to the log,
+    /// with the request's id, when the response passes the access-log layer.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!("internal error: {detail}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the server failed to answer; the error is in its log",
-        )
+        ApiError {
+            cause: Some(detail.to_string()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server failed to answer; the error is in its log",
+            )
+        }
     }
 
     /// The stable code of a status kbase answers without a more specific one (404 of an
@@ -126,6 +139,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(InternalCause(cause));
         }
         response
     }

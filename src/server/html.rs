@@ -4,7 +4,7 @@
 //! the parameters' errors, as the API's handlers do with [`ApiError`]. A [`PageError`]
 //! holds only what a reader may see: for the caller's faults (4xx) a plain message; for
 //! the server's faults a fixed "something went wrong" with the request id to quote (the
-//! detail went to the log when the [`ApiError`] was made); while the index loads, a 503
+//! cause goes to the log with that id, as for the API); while the index loads, a 503
 //! page that keeps the query and reloads itself. It is rendered by [`render_errors`], a
 //! middleware, because a page needs the templates and the engine (a 404 page searches
 //! for the words that were asked for).
@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{context, Value};
 
-use super::error::ApiError;
+use super::error::{ApiError, InternalCause};
 use super::layers::X_REQUEST_ID;
 use super::AppState;
 use crate::search::{SearchError, SearchRequest};
@@ -31,12 +31,15 @@ pub fn page(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Res
     match state.templates().render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
-            tracing::error!("{}", crate::error::chain(&e));
-            (
+            let mut response = (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Html("<!doctype html><title>kbase</title><p>This page could not be rendered; the error is in the server's log.</p>".to_owned()),
             )
-                .into_response()
+                .into_response();
+            response
+                .extensions_mut()
+                .insert(InternalCause(crate::error::chain(&e)));
+            response
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct PageError {
     path: String,
     /// The words the reader asked for, kept on the page (and searched for on a 404).
     q: String,
+    /// For a server fault: its cause, for the log (never rendered).
+    cause: Option<String>,
 }
 
 impl PageError {
@@ -81,6 +86,7 @@ impl PageError {
             message: message.to_owned(),
             path: path.to_owned(),
             q: q.to_owned(),
+            cause: None,
         }
     }
 
@@ -92,6 +98,7 @@ impl PageError {
             message: message.to_owned(),
             path: String::new(),
             q: String::new(),
+            cause: None,
         }
     }
 
@@ -103,6 +110,7 @@ impl PageError {
 
     /// The page for this error.
     fn render(self, state: &AppState, request_id: &str) -> Response {
+        let cause = self.cause.clone();
         let (template, title) = match self.kind {
             Kind::NotFound => ("not_found.html", "Not found"),
             Kind::BadRequest => ("error.html", "This request cannot be answered"),
@@ -125,6 +133,9 @@ impl PageError {
             request_id => (self.kind == Kind::Internal).then_some(request_id),
         };
         let mut response = page(state, self.status, template, ctx);
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(InternalCause(cause));
+        }
         if self.kind == Kind::Starting {
             response
                 .headers_mut()
@@ -175,6 +186,7 @@ impl From<ApiError> for PageError {
             message,
             path: String::new(),
             q: String::new(),
+            cause: e.cause,
         }
     }
 }

@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use super::error::ApiError;
+use super::error::{ApiError, InternalCause};
 use super::AppState;
 
 /// The request id header, set on every response (and taken from the request if sent).
@@ -57,7 +57,8 @@ impl MakeRequestId for RequestIds {
 }
 
 /// Counts and times every request by matched route (`unmatched` for 404s of unknown
-/// paths), and writes the access log line.
+/// paths), writes the access log line, and logs the cause of a server fault with the
+/// request's id.
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let route = req
@@ -67,22 +68,24 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let method = super::metrics::method_label(req.method());
     // The path and id are kept only when the access log is on: they cost an allocation
     // each on every request.
-    let logged = tracing::enabled!(target: "kbase::access", tracing::Level::INFO).then(|| {
-        let id = req
-            .headers()
-            .get(&X_REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        (req.uri().path().to_owned(), id.to_owned())
-    });
-    let response = next.run(req).await;
+    // Reference-counted copies, no allocation: the access log and a fault's log line
+    // need them after the request is gone.
+    let uri = req.uri().clone();
+    let id = req.headers().get(&X_REQUEST_ID).cloned();
+    let mut response = next.run(req).await;
     let took = started.elapsed();
     let status = response.status().as_u16();
-    if let Some((path, id)) = logged {
+    let id = || id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
+    if let Some(InternalCause(cause)) = response.extensions_mut().remove::<InternalCause>() {
+        tracing::error!("{method} {} failed (request {}): {cause}", uri.path(), id());
+    }
+    if tracing::enabled!(target: "kbase::access", tracing::Level::INFO) {
         tracing::info!(
             target: "kbase::access",
-            "{method} {path} {status} {:.2}ms id={id}",
-            took.as_secs_f64() * 1000.0
+            "{method} {} {status} {:.2}ms id={}",
+            uri.path(),
+            took.as_secs_f64() * 1000.0,
+            id()
         );
     }
     state.metrics().request(route, method, status, took);
