@@ -536,3 +536,30 @@ fn kill_9_during_a_rebuild_never_breaks_the_next_search() {
         );
     }
 }
+
+#[test]
+fn the_indexer_words_and_locates_a_duplicate_id_as_check_does() {
+    let articles = crate::fixture("duplicate");
+    let data = tempfile::tempdir().unwrap();
+    let (_, report) = index::open(
+        &articles,
+        data.path(),
+        OpenOptions::default(),
+        &ProgressBar::hidden(),
+    )
+    .unwrap();
+    let of = |ds: &[kbase::diagnostic::FileDiagnostic]| -> Vec<String> {
+        ds.iter()
+            .filter(|d| d.diagnostic.code == "duplicate-id")
+            .map(ToString::to_string)
+            .collect()
+    };
+    let checked = kbase::article::load::load_dir(&articles).unwrap();
+    let expected = of(&checked.diagnostics);
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    assert!(
+        expected[0].contains("b.md:3:1: error: duplicate id"),
+        "{expected:?}"
+    );
+    assert_eq!(of(&report.problems), expected);
+}

@@ -846,3 +846,37 @@ fn a_panicking_handler_becomes_a_bare_500() {
     assert!(text.contains("\"code\":\"internal\""));
     assert!(!text.contains("secret") && !text.contains("/etc"));
 }
+
+#[tokio::test]
+async fn with_a_public_url_api_permalinks_are_absolute() {
+    let site = Site::new();
+    let mut config = site.config();
+    config.public_url = Some("https://kb.example.com/".to_owned());
+    let app = server::router(site.state_with(config).await);
+    let v = get(&app, "/api/v1/search?q=event+id+5058").await.json();
+    assert_eq!(v["hits"][0]["url"], "https://kb.example.com/kb/Q190698");
+    assert_eq!(
+        v["hits"][0]["fix"]["url"],
+        "https://kb.example.com/kb/Q190698#workaround"
+    );
+    let a = get(&app, "/api/v1/articles/Q300001").await.json();
+    assert_eq!(a["url"], "https://kb.example.com/kb/Q300001");
+    assert_eq!(
+        a["references"][0]["url"],
+        "https://kb.example.com/kb/Q190698"
+    );
+    let e = get(&app, "/api/v1/events/1000").await.json();
+    let first = &e["sources"][0]["articles"][0];
+    assert!(
+        first["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://kb.example.com/kb/"),
+        "{first}"
+    );
+    // Without one they stay paths.
+    drop(app);
+    let app = site.app().await;
+    let v = get(&app, "/api/v1/search?q=event+id+5058").await.json();
+    assert_eq!(v["hits"][0]["url"], "/kb/Q190698");
+}
