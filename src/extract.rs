@@ -97,34 +97,66 @@ fn push_numbers(list: &str, ids: &mut Vec<u16>) {
 /// blank line. Unique by (id, source); an ID with a source replaces the same ID without.
 pub fn text_events(text: &str) -> Vec<EventMention> {
     let lines: Vec<&str> = text.lines().collect();
-    let mut out: Vec<EventMention> = Vec::new();
+    let mut out = EventSet::default();
     for (i, line) in lines.iter().enumerate() {
         for caps in EVENT_ID.captures_iter(line) {
             let mut ids = Vec::new();
             push_numbers(&caps[1], &mut ids);
             let (source, log) = block_fields(&lines, i);
             for id in ids {
-                add_event(
-                    &mut out,
-                    EventMention {
-                        id,
-                        source: source.clone(),
-                        log: log.clone(),
-                    },
-                );
+                out.add(EventMention {
+                    id,
+                    source: source.clone(),
+                    log: log.clone(),
+                });
             }
         }
     }
-    out
+    out.events
 }
 
-/// Adds `e` unless already known; a sourced mention upgrades an unsourced one.
-pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {
-    let same_source = |a: &Option<String>, b: &Option<String>| match (a, b) {
+/// Events unique by (id, source, ignoring case), in order of first mention, with an
+/// index by id so that adding one costs the same however many are known: pasted text
+/// may name a hundred thousand.
+#[derive(Default)]
+struct EventSet {
+    events: Vec<EventMention>,
+    /// Positions in `events` of each ID's mentions.
+    by_id: std::collections::HashMap<u16, Vec<usize>>,
+}
+
+impl EventSet {
+    /// Adds `e` unless already known; a sourced mention upgrades an unsourced one.
+    fn add(&mut self, e: EventMention) {
+        let at = self.by_id.entry(e.id).or_default();
+        let known = at.iter().map(|&i| &self.events[i]);
+        if known.clone().any(|x| same_source(&x.source, &e.source)) {
+            return;
+        }
+        if e.source.is_some() {
+            if let Some(&i) = at.iter().find(|&&i| self.events[i].source.is_none()) {
+                self.events[i] = e;
+                return;
+            }
+        } else if !at.is_empty() {
+            return;
+        }
+        at.push(self.events.len());
+        self.events.push(e);
+    }
+}
+
+fn same_source(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         (None, None) => true,
         _ => false,
-    };
+    }
+}
+
+/// Adds `e` to `events` unless already known; a sourced mention upgrades an unsourced
+/// one (the rule of [`text_events`], for short lists such as one article's).
+pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {
     if events
         .iter()
         .any(|x| x.id == e.id && same_source(&x.source, &e.source))
@@ -225,20 +257,27 @@ pub fn codes(text: &str) -> Vec<String> {
         }
     }
     found.sort_by_key(|(at, _)| *at);
-    let mut out: Vec<String> = Vec::new();
-    for (_, code) in found {
-        if !out.contains(&code) {
-            out.push(code);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::with_capacity(found.len());
+    found
+        .into_iter()
+        .filter(|(_, code)| seen.insert(code.clone()))
+        .map(|(_, code)| code)
+        .collect()
 }
+
+/// How far before a hex value a STOP code's parameter list may open: the list is short,
+/// and looking further would cost a scan of the whole text per value.
+const STOP_PARAMETERS_LOOKBACK: usize = 256;
 
 /// True when the hex value at `at` sits inside the parenthesised parameter list that
 /// follows a STOP code (`STOP: 0x0000000A (0x00000000, 0xFE758B97)`): those are
 /// addresses and arguments, not error codes.
 fn in_stop_parameters(text: &str, at: usize) -> bool {
-    let before = &text[..at];
+    let mut from = at.saturating_sub(STOP_PARAMETERS_LOOKBACK);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..at];
     let Some(open) = before.rfind('(') else {
         return false;
     };
@@ -262,14 +301,16 @@ pub fn normalize_hex(hex: &str) -> Option<String> {
 
 /// Legacy article references (`Q123456`) in order of first appearance, unique.
 pub fn article_refs(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for c in ARTICLE_REF.captures_iter(text) {
-        let id = format!("Q{}", c[1].trim_start_matches('0'));
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    ARTICLE_REF
+        .captures_iter(text)
+        .filter_map(|c| {
+            let number = c[1].trim_start_matches('0');
+            // `Q000000` names no article.
+            (!number.is_empty()).then(|| format!("Q{number}"))
+        })
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -301,8 +301,15 @@ fn index(
     quiet: bool,
 ) -> kbase::Result<ExitCode> {
     let bar = progress_bar(quiet, "indexing");
-    let (_, report) =
-        kbase::index::open(articles, data, kbase::index::OpenOptions { rebuild }, &bar)?;
+    let (_, report) = kbase::index::open(
+        articles,
+        data,
+        kbase::index::OpenOptions {
+            rebuild,
+            verify: true,
+        },
+        &bar,
+    )?;
     bar.finish_and_clear();
     for p in &report.problems {
         eprintln!("{p}");

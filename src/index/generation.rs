@@ -63,6 +63,22 @@ pub enum Unusable {
     /// tantivy cannot make a reader for the generation.
     #[error("the index cannot be read")]
     Reader(#[source] tantivy::TantivyError),
+    /// Files of the generation fail their checksums.
+    #[error("{count} index files fail their checksums (`{first}` among them)")]
+    Checksum {
+        /// How many.
+        count: usize,
+        /// One of them.
+        first: String,
+    },
+    /// The index holds another number of articles than its manifest says.
+    #[error("the index holds {found} articles where its manifest lists {listed}")]
+    CountDiffers {
+        /// Documents in the index.
+        found: u64,
+        /// Active files in the manifest.
+        listed: u64,
+    },
 }
 
 /// Takes the write lock of the index under `data`, or fails at once with
@@ -89,8 +105,13 @@ pub(super) fn new_name() -> String {
     format!("g{ns}-{}", std::process::id())
 }
 
-/// Opens the generation `CURRENT` names, checks it, and reads its manifest.
-pub(super) fn open_current(base: &Path) -> std::result::Result<(SearchIndex, Manifest), Unusable> {
+/// Opens the generation `CURRENT` names, checks it, and reads its manifest. What is
+/// cheap is always checked (schema, manifest, the article count against the manifest);
+/// with `verify`, every file's checksum too.
+pub(super) fn open_current(
+    base: &Path,
+    verify: bool,
+) -> std::result::Result<(SearchIndex, Manifest), Unusable> {
     let current = fs::read_to_string(base.join("CURRENT")).map_err(|_| Unusable::NoIndex)?;
     let name = current.trim();
     let dir = base.join(name);
@@ -112,11 +133,25 @@ pub(super) fn open_current(base: &Path) -> std::result::Result<(SearchIndex, Man
     if index.schema() != schema {
         return Err(Unusable::SchemaDiffers);
     }
-    let reader = index
+    if verify {
+        let damaged = index.validate_checksum().map_err(Unusable::Open)?;
+        if let Some(first) = damaged.iter().next() {
+            return Err(Unusable::Checksum {
+                count: damaged.len(),
+                first: first.display().to_string(),
+            });
+        }
+    }
+    let reader: tantivy::IndexReader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()
         .map_err(Unusable::Reader)?;
+    let listed = manifest.files.values().filter(|e| e.active).count() as u64;
+    let found = reader.searcher().num_docs();
+    if found != listed {
+        return Err(Unusable::CountDiffers { found, listed });
+    }
     Ok((
         SearchIndex {
             index,

@@ -48,6 +48,10 @@ pub struct SearchIndex {
 pub struct OpenOptions {
     /// Discard the existing index and build a new one.
     pub rebuild: bool,
+    /// Check every index file's checksum before trusting the index (a damaged one is
+    /// rebuilt). It reads the whole index, so it is for starts and `kbase index`, not for
+    /// each live reload of an index this process has just written.
+    pub verify: bool,
 }
 
 /// What an update did.
@@ -118,7 +122,7 @@ pub fn open_locked(
     let existing = if options.rebuild {
         Err(Unusable::RebuildAsked)
     } else {
-        generation::open_current(base)
+        generation::open_current(base, options.verify)
     };
     let (mut index, manifest, rebuilt) = match existing {
         Ok((index, manifest)) => (index, manifest, None),
@@ -147,7 +151,7 @@ pub fn open_locked(
 /// the write lock.
 pub fn open_read_only(data: &Path) -> Result<SearchIndex> {
     let base = data.join("index");
-    generation::open_current(&base)
+    generation::open_current(&base, false)
         .map(|(index, _)| index)
         .map_err(|why| Error::NoIndex {
             path: base,

@@ -44,6 +44,9 @@ pub struct Suggestion {
     pub why: String,
 }
 
+/// Unknown words of one query that get a spelling correction.
+const MAX_CORRECTED_WORDS: usize = 8;
+
 /// Edit distance between `a` and `b`, or `None` when it exceeds `max`.
 fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
@@ -178,7 +181,8 @@ impl Engine {
             })
             .collect();
         let mut unknown: Vec<(&str, Option<String>)> = Vec::new();
-        for w in &words {
+        // Each correction reads part of the vocabulary: a long paste gets the first few.
+        for w in words.iter().take(MAX_CORRECTED_WORDS) {
             let mut tokens = Vec::new();
             analyzer
                 .token_stream(w)
@@ -225,6 +229,9 @@ impl Engine {
         }
         let max = if letters >= 6 { 2 } else { 1 };
         let first = word.chars().next()?;
+        // Only terms starting with the same letter: a range of the dictionary.
+        let from = first.to_string();
+        let until = char::from_u32(first as u32 + 1).map(String::from);
         let searcher = self.index.reader.searcher();
         let mut best: Option<(usize, u32, String)> = None;
         for segment in searcher.segment_readers() {
@@ -232,7 +239,12 @@ impl Engine {
                 let Ok(inverted) = segment.inverted_index(field) else {
                     continue;
                 };
-                let Ok(mut stream) = inverted.terms().stream() else {
+                let range = inverted.terms().range().ge(from.as_bytes());
+                let range = match &until {
+                    Some(u) => range.lt(u.as_bytes()),
+                    None => range,
+                };
+                let Ok(mut stream) = range.into_stream() else {
                     continue;
                 };
                 while stream.advance() {

@@ -222,7 +222,13 @@ fn item_query(
         Item::Field(FieldName::Product, v) => {
             let mut should = vec![(Occur::Should, term_query(f.product, &v.to_lowercase()))];
             if !tokens.is_empty() {
-                should.push((Occur::Should, phrase_query(&[(f.keywords, 1.0)], tokens)));
+                // `keywords` keeps no positions (tantivy refuses a phrase there): every
+                // word of the name, in any order.
+                let all: Vec<(Occur, Box<dyn Query>)> = tokens
+                    .iter()
+                    .map(|t| (Occur::Must, term_query(f.keywords, t)))
+                    .collect();
+                should.push((Occur::Should, Box::new(BooleanQuery::new(all))));
             }
             Some(Box::new(BooleanQuery::new(should)))
         }

@@ -344,8 +344,10 @@ pub fn article_id(s: &str) -> Option<String> {
     let digits = lower
         .strip_prefix("kb")
         .or_else(|| lower.strip_prefix('q'))?;
-    (is_number(digits) && (3..=7).contains(&digits.len()))
-        .then(|| format!("Q{}", digits.trim_start_matches('0')))
+    let number = digits.trim_start_matches('0');
+    // `KB000000` names no article: there is no number left once the zeros go.
+    (is_number(digits) && (3..=7).contains(&digits.len()) && !number.is_empty())
+        .then(|| format!("Q{number}"))
 }
 
 /// An error code: `0x` + 1-8 hex digits, 8 bare hex digits in the HRESULT/NTSTATUS spaces

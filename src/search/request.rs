@@ -90,6 +90,20 @@ impl From<SearchError> for crate::Error {
 }
 
 impl SearchError {
+    /// Whether the index's own data is damaged (a checksum, a compressed block, a stored
+    /// summary that does not read back): the index must be rebuilt, and a retry after
+    /// that will work.
+    pub fn is_corruption(&self) -> bool {
+        use std::io::ErrorKind::InvalidData;
+        match self {
+            SearchError::Damaged { .. } => true,
+            SearchError::Index(tantivy::TantivyError::DataCorruption(_)) => true,
+            SearchError::Index(tantivy::TantivyError::IoError(e)) => e.kind() == InvalidData,
+            SearchError::Read(e) => e.kind() == InvalidData,
+            _ => false,
+        }
+    }
+
     /// Whether the caller is at fault (a 4xx) rather than the server.
     pub fn is_bad_request(&self) -> bool {
         matches!(self, SearchError::BadRequest { .. })

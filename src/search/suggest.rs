@@ -15,8 +15,16 @@ use super::query::{Clause, Item};
 use super::{Engine, Hit, HitEvent, SearchError, SearchRequest};
 use crate::extract;
 
-/// Words of the pasted text that take part in ranking (the structured finds always do).
+/// Words of the pasted text that take part in ranking.
 pub const MAX_SUGGEST_WORDS: usize = 16;
+/// Most events, and likewise codes and article ids, that one paste puts in the query: a
+/// ticket names a few; a paste naming thousands is a log dump or an attack, and the
+/// query must stay cheap. What is found beyond them is counted in
+/// [`SuggestResponse::omitted`].
+pub const MAX_SUGGEST_FINDS: usize = 50;
+/// Most attributes one XML element may have: real Event Viewer exports have a handful,
+/// and the XML reader's cost grows with their square.
+const MAX_XML_ATTRIBUTES: usize = 256;
 /// Characters of pasted text read for words; events, codes and ids are found in all of it.
 const WORD_CHARS: usize = 2000;
 
@@ -38,12 +46,25 @@ pub struct SuggestResponse {
     pub codes: Vec<String>,
     /// Article ids found.
     pub article_ids: Vec<String>,
+    /// What was found beyond [`MAX_SUGGEST_FINDS`] and left out of the query.
+    pub omitted: Omitted,
     /// Articles matching, in all.
     pub total: usize,
     /// Milliseconds spent.
     pub took_ms: f64,
     /// The ranked articles, each with its fix.
     pub hits: Vec<Hit>,
+}
+
+/// How many events, codes and article ids a paste named beyond what its query takes.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Omitted {
+    /// Events (by ID and source) left out.
+    pub events: usize,
+    /// Codes left out.
+    pub codes: usize,
+    /// Article ids left out.
+    pub article_ids: usize,
 }
 
 /// One event of an Event Viewer export.
@@ -60,6 +81,14 @@ pub struct XmlEvent {
 /// Reads the events of an Event Viewer XML export: a lone `<Event>` or any element
 /// holding `<Event>`s. An event without a valid `EventID` (0..=65535) is skipped.
 pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
+    if most_attributes(xml) > MAX_XML_ATTRIBUTES {
+        return Err(SearchError::BadRequest {
+            param: "body",
+            message: format!(
+                "an XML element has more than {MAX_XML_ATTRIBUTES} attributes; Event Viewer exports have a few"
+            ),
+        });
+    }
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..roxmltree::ParsingOptions::default()
@@ -123,6 +152,39 @@ pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
     Ok(out)
 }
 
+/// The most attributes of any element of `xml`, counted in one pass as the `=` signs
+/// inside a tag and outside quotes (comments and declarations are skipped).
+fn most_attributes(xml: &str) -> usize {
+    let (mut most, mut count) = (0, 0);
+    let (mut in_tag, mut quote) = (false, None::<u8>);
+    let bytes = xml.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match (in_tag, quote) {
+            (false, _) => {
+                if b == b'<' && !matches!(bytes.get(i + 1), Some(b'!' | b'?')) {
+                    in_tag = true;
+                    count = 0;
+                }
+            }
+            (true, Some(q)) => {
+                if b == q {
+                    quote = None;
+                }
+            }
+            (true, None) => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'=' => {
+                    count += 1;
+                    most = most.max(count);
+                }
+                b'>' => in_tag = false,
+                _ => {}
+            },
+        }
+    }
+    most
+}
+
 /// The first child element of `n` named `name` (any namespace).
 fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
     n.children()
@@ -144,7 +206,7 @@ impl Engine {
     ) -> Result<SuggestResponse, SearchError> {
         self.check_fault()?;
         let started = Instant::now();
-        let (events, text) = match input {
+        let (mut events, text) = match input {
             SuggestInput::Text(text) => {
                 let events: Vec<HitEvent> = extract::text_events(text)
                     .into_iter()
@@ -157,22 +219,33 @@ impl Engine {
             }
             SuggestInput::EventXml(xml) => {
                 let found = parse_event_xml(xml)?;
+                let mut seen = std::collections::HashSet::new();
                 let mut events = Vec::new();
                 let mut text = String::new();
                 for e in found {
-                    push_unique(
-                        &mut events,
-                        HitEvent {
+                    let key = (e.id, e.source.as_deref().map(str::to_lowercase));
+                    if seen.insert(key) {
+                        events.push(HitEvent {
                             id: e.id,
                             source: e.source,
-                        },
-                    );
+                        });
+                    }
                     text.push_str(&e.message);
                     text.push('\n');
                 }
                 (events, text)
             }
         };
+        let mut codes = extract::codes(&text);
+        let mut article_ids = extract::article_refs(&text);
+        let omitted = Omitted {
+            events: events.len().saturating_sub(MAX_SUGGEST_FINDS),
+            codes: codes.len().saturating_sub(MAX_SUGGEST_FINDS),
+            article_ids: article_ids.len().saturating_sub(MAX_SUGGEST_FINDS),
+        };
+        events.truncate(MAX_SUGGEST_FINDS);
+        codes.truncate(MAX_SUGGEST_FINDS);
+        article_ids.truncate(MAX_SUGGEST_FINDS);
         let head: String = text.chars().take(WORD_CHARS).collect();
         let mut parsed = self.parse(&head);
         for e in &events {
@@ -183,10 +256,10 @@ impl Engine {
                 push_unique(&mut parsed.sources, s);
             }
         }
-        for c in extract::codes(&text) {
+        for c in codes {
             push_unique(&mut parsed.codes, c);
         }
-        for id in extract::article_refs(&text) {
+        for id in article_ids {
             push_unique(&mut parsed.article_ids, id);
         }
         // Words rank, but never exclude: a pasted "-x" is not a query operator.
@@ -209,6 +282,7 @@ impl Engine {
             events,
             codes: parsed.codes,
             article_ids: parsed.article_ids,
+            omitted,
             total: response.total,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             hits: response.hits,

@@ -41,15 +41,14 @@ use crate::search::{query, MAX_LIMIT};
     ))]
 pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let p = Params::parse(raw.as_deref());
-    let run = || -> Result<Response, ApiError> {
-        let engine = state.engine()?;
+    let run = async {
         let req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
-        let mut response = engine.search(&req)?;
+        let mut response = state.on_engine(move |e| e.search(&req)).await??;
         state.metrics().search(response.total);
         state.links().absolute_hits(&mut response.hits);
-        Ok(Json(response).into_response())
+        Ok::<_, ApiError>(Json(response).into_response())
     };
-    run().unwrap_or_else(IntoResponse::into_response)
+    run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// One article, whole.
@@ -215,7 +214,7 @@ pub async fn suggest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let run = || -> Result<Response, ApiError> {
+    let run = async {
         let p = Params::parse(raw.as_deref());
         let limit = p.number("limit", 10, 1, MAX_LIMIT)?;
         let essence = headers
@@ -253,12 +252,12 @@ pub async fn suggest(
                 ))
             }
         };
-        let mut response = state.engine()?.suggest(&input, limit)?;
+        let mut response = state.on_engine(move |e| e.suggest(&input, limit)).await??;
         state.metrics().search(response.total);
         state.links().absolute_hits(&mut response.hits);
-        Ok(Json(response).into_response())
+        Ok::<_, ApiError>(Json(response).into_response())
     };
-    run().unwrap_or_else(IntoResponse::into_response)
+    run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// What a reindex did.
@@ -294,7 +293,7 @@ pub async fn reindex(
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .unwrap_or("");
     if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         let mut r = ApiError::new(
@@ -322,6 +321,15 @@ pub async fn reindex(
         .into_response(),
         Err(e) => ApiError::internal(crate::error::chain(&e)).into_response(),
     }
+}
+
+/// The token of an `Authorization: Bearer …` value; the scheme's name is
+/// case-insensitive (RFC 9110 §11.1), the token is not.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
 }
 
 /// Liveness: the process answers.

@@ -29,7 +29,14 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
     /// For a server fault: what went wrong, for the log only (see [`InternalCause`]).
     pub cause: Option<String>,
+    /// The fault is a damaged index: the response asks for a rebuild ([`IndexDamaged`]).
+    pub damaged: bool,
 }
+
+/// Marks a response whose request met a damaged index; the access-log layer, which has
+/// the server's state, asks for a rebuild when it sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexDamaged;
 
 /// The cause of a server fault, carried on its response to the access-log layer, which
 /// logs it with the request's method, path and id; the body never shows it.
@@ -61,6 +68,7 @@ impl ApiError {
             detail: detail.into(),
             retry_after: None,
             cause: None,
+            damaged: false,
         }
     }
 
@@ -143,6 +151,9 @@ impl IntoResponse for ApiError {
         if let Some(cause) = self.cause {
             response.extensions_mut().insert(InternalCause(cause));
         }
+        if self.damaged {
+            response.extensions_mut().insert(IndexDamaged);
+        }
         response
     }
 }
@@ -151,6 +162,14 @@ impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
         match e {
             SearchError::BadRequest { param, message } => ApiError::bad_parameter(param, message),
+            damaged if damaged.is_corruption() => ApiError {
+                damaged: true,
+                cause: Some(crate::error::chain(&damaged)),
+                ..ApiError::unavailable(
+                    "index_damaged",
+                    "the index is damaged and is being rebuilt from the articles; retry shortly",
+                )
+            },
             other => ApiError::internal(crate::error::chain(&other)),
         }
     }

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{context, Value};
 
-use super::error::{ApiError, InternalCause};
+use super::error::{ApiError, IndexDamaged, InternalCause};
 use super::layers::X_REQUEST_ID;
 use super::AppState;
 use crate::search::{SearchError, SearchRequest};
@@ -75,6 +75,8 @@ pub struct PageError {
     q: String,
     /// For a server fault: its cause, for the log (never rendered).
     cause: Option<String>,
+    /// Whether the fault is a damaged index (a rebuild is asked for).
+    damaged: bool,
 }
 
 impl PageError {
@@ -87,6 +89,7 @@ impl PageError {
             path: path.to_owned(),
             q: q.to_owned(),
             cause: None,
+            damaged: false,
         }
     }
 
@@ -99,6 +102,7 @@ impl PageError {
             path: String::new(),
             q: String::new(),
             cause: None,
+            damaged: false,
         }
     }
 
@@ -110,7 +114,6 @@ impl PageError {
 
     /// The page for this error.
     fn render(self, state: &AppState, request_id: &str) -> Response {
-        let cause = self.cause.clone();
         let (template, title) = match self.kind {
             Kind::NotFound => ("not_found.html", "Not found"),
             Kind::BadRequest => ("error.html", "This request cannot be answered"),
@@ -133,9 +136,6 @@ impl PageError {
             request_id => (self.kind == Kind::Internal).then_some(request_id),
         };
         let mut response = page(state, self.status, template, ctx);
-        if let Some(cause) = cause {
-            response.extensions_mut().insert(InternalCause(cause));
-        }
         if self.kind == Kind::Starting {
             response
                 .headers_mut()
@@ -187,6 +187,7 @@ impl From<ApiError> for PageError {
             path: String::new(),
             q: String::new(),
             cause: e.cause,
+            damaged: e.damaged,
         }
     }
 }
@@ -199,8 +200,17 @@ impl From<SearchError> for PageError {
 
 impl IntoResponse for PageError {
     /// A bare response carrying the error; [`render_errors`] turns it into the page.
+    /// A fault's cause (and a damaged index) ride along for the access-log layer.
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if let Some(cause) = &self.cause {
+            response
+                .extensions_mut()
+                .insert(InternalCause(cause.clone()));
+        }
+        if self.damaged {
+            response.extensions_mut().insert(IndexDamaged);
+        }
         response.extensions_mut().insert(self);
         response
     }
@@ -208,15 +218,17 @@ impl IntoResponse for PageError {
 
 /// Renders the [`PageError`]s that handlers answered, with the request's id.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    // A reference-counted copy: nothing is allocated for the requests that succeed.
+    let request_id = req.headers().get(&X_REQUEST_ID).cloned();
     let mut response = next.run(req).await;
     match response.extensions_mut().remove::<PageError>() {
-        Some(e) => e.render(&state, &request_id),
+        Some(e) => {
+            let id = request_id.as_ref().and_then(|v| v.to_str().ok());
+            let mut page = e.render(&state, id.unwrap_or("-"));
+            let (parts, _) = response.into_parts();
+            page.extensions_mut().extend(parts.extensions);
+            page
+        }
         None => response,
     }
 }

@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use super::error::{ApiError, InternalCause};
+use super::error::{ApiError, IndexDamaged, InternalCause};
 use super::AppState;
 
 /// The request id header, set on every response (and taken from the request if sent).
@@ -78,6 +78,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let id = || id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
     if let Some(InternalCause(cause)) = response.extensions_mut().remove::<InternalCause>() {
         tracing::error!("{method} {} failed (request {}): {cause}", uri.path(), id());
+    }
+    if response.extensions_mut().remove::<IndexDamaged>().is_some() {
+        state.rebuild_damaged();
     }
     if tracing::enabled!(target: "kbase::access", tracing::Level::INFO) {
         tracing::info!(

@@ -99,18 +99,27 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
         return Ok(home(State(state)).await);
     }
     let keep = |e: ApiError| PageError::from(e).with_query(&q);
-    let engine = state.engine().map_err(keep)?;
     let mut req = p.search_request(PAGE).map_err(keep)?;
     req.q.clone_from(&q);
-    let response = engine.search(&req).map_err(|e| keep(ApiError::from(e)))?;
+    let offset = req.offset;
+    // The API's search, off the async workers; suggestions when it found nothing.
+    let (response, suggestions) = state
+        .on_engine(move |engine| {
+            engine.search(&req).map(|response| {
+                let suggestions = if response.total == 0 {
+                    engine.suggestions(&req.q)
+                } else {
+                    Vec::new()
+                };
+                (response, suggestions)
+            })
+        })
+        .await
+        .map_err(keep)?
+        .map_err(|e| keep(ApiError::from(e)))?;
     state.metrics().search(response.total);
-    let suggestions = if response.total == 0 {
-        engine.suggestions(&q)
-    } else {
-        Vec::new()
-    };
-    let shown = req.offset + response.hits.len();
-    let prev_url = (req.offset > 0).then(|| p.page_url("/search", req.offset.saturating_sub(PAGE)));
+    let shown = offset + response.hits.len();
+    let prev_url = (offset > 0).then(|| p.page_url("/search", offset.saturating_sub(PAGE)));
     let next_url =
         (shown < response.total && shown < MAX_OFFSET).then(|| p.page_url("/search", shown));
     Ok(page(
@@ -120,7 +129,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
         context! {
             q,
             total => response.total,
-            offset => req.offset,
+            offset,
             understood => understood(&response.interpreted),
             matched => response.interpreted.event_ids,
             hits => response.hits,

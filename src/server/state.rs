@@ -10,6 +10,7 @@
 //! never across an `.await`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -113,6 +114,10 @@ pub(super) struct Shared {
     in_flight: Arc<Semaphore>,
     pub(super) openapi: std::sync::OnceLock<String>,
     reload_wanted: Notify,
+    /// A rebuild after damaged index data is under way.
+    rebuilding: AtomicBool,
+    /// The index's checksums were checked (at the first load).
+    verified: AtomicBool,
 }
 
 /// What every handler shares: the engine being served, the configuration, the metrics.
@@ -139,6 +144,8 @@ impl AppState {
             metrics: Metrics::new(),
             openapi: std::sync::OnceLock::new(),
             reload_wanted: Notify::new(),
+            rebuilding: AtomicBool::new(false),
+            verified: AtomicBool::new(false),
         })))
     }
 
@@ -152,6 +159,21 @@ impl AppState {
             .ok_or_else(|| {
                 ApiError::unavailable("not_ready", "the index is being built; retry shortly")
             })
+    }
+
+    /// Runs `work` with the engine being served on a blocking thread, off the async
+    /// workers: a search or a suggestion costs CPU in proportion to what the caller sent,
+    /// and while it runs the workers stay free for `/healthz`, for the request timeout
+    /// (which answers 408 even while the work goes on) and for other requests. 503 while
+    /// the index is not loaded.
+    pub async fn on_engine<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let engine = self.engine()?;
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .map_err(|e| ApiError::internal(format!("a search stopped: {e}")))
     }
 
     /// The configuration.
@@ -223,7 +245,12 @@ impl AppState {
         let opened = index::open_locked(
             &lock,
             &c.articles,
-            OpenOptions { rebuild },
+            OpenOptions {
+                rebuild,
+                // The first load checks every file; later reloads open what this
+                // process wrote.
+                verify: !self.0.verified.swap(true, Ordering::SeqCst),
+            },
             &ProgressBar::hidden(),
         )
         .and_then(|(index, report)| Ok((Engine::new(index)?, report)));
@@ -253,6 +280,23 @@ impl AppState {
                 Err(e)
             }
         }
+    }
+
+    /// Rebuilds the index from the articles folder in the background, after a request
+    /// met damaged index data (logged once; asks while the rebuild runs join it). The
+    /// damaged index keeps answering what it can until the new one is swapped in.
+    pub fn rebuild_damaged(&self) {
+        if self.0.rebuilding.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::error!(
+            "the index is damaged: rebuilding it from the articles folder; requests that meet the damage answer 503 until then"
+        );
+        let state = self.clone();
+        tokio::spawn(async move {
+            let _ = state.reload(true).await;
+            state.0.rebuilding.store(false, Ordering::SeqCst);
+        });
     }
 
     /// Asks the reload task for a reload (many asks while one runs make one more).

@@ -563,3 +563,96 @@ fn the_indexer_words_and_locates_a_duplicate_id_as_check_does() {
     );
     assert_eq!(of(&report.problems), expected);
 }
+
+#[test]
+fn every_field_of_the_query_language_runs_with_one_two_and_three_words() {
+    let f = ranking_folder();
+    let (engine, _) = f.open();
+    let fields = [
+        "title", "product", "source", "event", "code", "id", "nofield",
+    ];
+    let values = [
+        "windows",
+        "windows nt",
+        "windows nt server",
+        "windows-nt",
+        "a:b",
+        "5058",
+    ];
+    for field in fields {
+        for v in values {
+            for q in [
+                format!("{field}:{v}"),
+                format!("{field}:\"{v}\""),
+                format!("-{field}:\"{v}\" spooler"),
+                format!("spooler {field}:\"{v}\" OR printer"),
+            ] {
+                if let Err(e) = engine.search(&SearchRequest::new(q.as_str())) {
+                    panic!("`{q}` failed: {e:?}");
+                }
+            }
+        }
+    }
+}
+
+/// Flips one byte in the middle of the index file whose name ends with `ext`.
+fn flip_a_byte(data: &Path, ext: &str) -> PathBuf {
+    let file = fs::read_dir(generation(data))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(ext))
+        .max_by_key(|p| p.metadata().unwrap().len())
+        .unwrap();
+    let mut bytes = fs::read(&file).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x5a;
+    fs::write(&file, bytes).unwrap();
+    file
+}
+
+#[test]
+fn flipped_bytes_are_caught_by_the_checksums_at_a_verified_open() {
+    for ext in [".store", ".fast"] {
+        let f = ranking_folder();
+        f.open();
+        let damaged = flip_a_byte(&f.data, ext);
+        let (index, r) = index::open(
+            &f.articles,
+            &f.data,
+            OpenOptions {
+                verify: true,
+                ..OpenOptions::default()
+            },
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        let why = r.rebuilt.as_ref().map(ToString::to_string);
+        assert!(
+            why.as_deref().is_some_and(|w| w.contains("checksum")),
+            "{} damaged: {why:?}",
+            damaged.display()
+        );
+        let engine = Engine::new(index).unwrap();
+        assert_eq!(engine.num_docs(), 5);
+        assert!(engine.article("D").unwrap().is_some());
+    }
+}
+
+#[test]
+fn an_index_holding_fewer_articles_than_its_manifest_is_rebuilt() {
+    let f = ranking_folder();
+    f.open();
+    // A valid meta.json that lists no segments: the index opens, empty.
+    let meta = generation(&f.data).join("meta.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&meta).unwrap()).unwrap();
+    v["segments"] = serde_json::json!([]);
+    fs::write(&meta, serde_json::to_vec(&v).unwrap()).unwrap();
+    let (engine, r) = f.open();
+    let why = r.rebuilt.as_ref().map(ToString::to_string);
+    assert!(
+        why.as_deref()
+            .is_some_and(|w| w.contains("holds 0 articles where its manifest lists 5")),
+        "{why:?}"
+    );
+    assert_eq!(engine.num_docs(), 5);
+}

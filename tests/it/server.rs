@@ -691,7 +691,7 @@ async fn reindex_needs_the_token_and_is_absent_without_one() {
         Some("Bearer wrong"),
         Some(&*format!("Bearer {}", "k".repeat(39))),
         Some(&*format!("Bearer {token}k")),
-        Some(&*format!("bearer {token}")),
+        Some(&*format!("Bearer{token}")),
         Some(&*format!("Basic {token}")),
     ] {
         let a = send(&on, post_reindex("/api/v1/admin/reindex", auth)).await;
@@ -717,6 +717,10 @@ async fn reindex_needs_the_token_and_is_absent_without_one() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     let v = a.json();
     assert_eq!(v["added"], 1);
+    // The scheme's name is case-insensitive (RFC 9110 §11.1).
+    let lower = format!("bearer {token}");
+    let a = send(&on, post_reindex("/api/v1/admin/reindex", Some(&lower))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     assert_eq!(v["indexed"], 4);
     let v = get(&on, "/api/v1/search?q=Q300003").await.json();
     assert_eq!(v["hits"][0]["id"], "Q300003");
@@ -811,10 +815,12 @@ async fn over_the_concurrency_limit_requests_get_503_at_once() {
             .await
         }
     });
-    // Wait until the held request occupies the only slot.
+    // Wait until the held request occupies the only slot. The probe is a lookup that
+    // never leaves the async worker: a search runs on a blocking thread, and while it
+    // waits for one the held request could find the slot taken by the probe.
     let mut refused = None;
     for _ in 0..200 {
-        let a = get(&app, "/api/v1/search?q=5058").await;
+        let a = get(&app, "/api/v1/articles/Q190698").await;
         if a.status == StatusCode::SERVICE_UNAVAILABLE {
             refused = Some(a);
             break;
@@ -879,4 +885,74 @@ async fn with_a_public_url_api_permalinks_are_absolute() {
     let app = site.app().await;
     let v = get(&app, "/api/v1/search?q=event+id+5058").await.json();
     assert_eq!(v["hits"][0]["url"], "/kb/Q190698");
+}
+
+#[tokio::test]
+async fn a_paste_naming_thousands_of_things_puts_at_most_fifty_of_each_in_the_query() {
+    let app = Site::new().app().await;
+    let mut text = String::new();
+    for n in 1..=2000 {
+        text.push_str(&format!(
+            "event id {n} then 0x8007{n:04X} and Q{:06}\n",
+            100_000 + n
+        ));
+    }
+    let v = post(&app, "/api/v1/suggest", "text/plain", text)
+        .await
+        .json();
+    assert_eq!(
+        v["events"].as_array().unwrap().len(),
+        50,
+        "{}",
+        v["omitted"]
+    );
+    assert_eq!(v["codes"].as_array().unwrap().len(), 50);
+    assert_eq!(v["article_ids"].as_array().unwrap().len(), 50);
+    assert_eq!(v["omitted"]["events"], 1950);
+    assert_eq!(v["omitted"]["codes"], 1950);
+    assert_eq!(v["omitted"]["article_ids"], 1950);
+    // A short paste omits nothing.
+    let v = post(&app, "/api/v1/suggest", "text/plain", "event id 5058")
+        .await
+        .json();
+    assert_eq!(
+        v["omitted"],
+        serde_json::json!({"events": 0, "codes": 0, "article_ids": 0})
+    );
+}
+
+#[tokio::test]
+async fn an_event_with_thousands_of_attributes_is_refused() {
+    let app = Site::new().app().await;
+    let attrs: String = (0..5000).map(|i| format!(" a{i}=\"{i}\"")).collect();
+    let xml = format!("<Event{attrs}><System><EventID>5058</EventID></System></Event>");
+    post(&app, "/api/v1/suggest", "application/xml", xml)
+        .await
+        .assert_problem(400, "bad_parameter");
+    // A few attributes, with `=` inside their quoted values, are fine.
+    let xml = "<Event a=\"x=y\" b='1=2'><System><EventID>5058</EventID></System></Event>";
+    let v = post(&app, "/api/v1/suggest", "application/xml", xml)
+        .await
+        .json();
+    assert_eq!(v["events"][0]["id"], 5058);
+}
+
+#[tokio::test]
+async fn kb000000_is_no_article_id() {
+    let app = Site::new().app().await;
+    let v = post(
+        &app,
+        "/api/v1/suggest",
+        "text/plain",
+        "see KB000000 and Q000000",
+    )
+    .await
+    .json();
+    assert_eq!(v["article_ids"], serde_json::json!([]), "{v}");
+    let v = get(&app, "/api/v1/search?q=KB000000").await.json();
+    assert_eq!(
+        v["interpreted"]["article_ids"],
+        serde_json::json!([]),
+        "{v}"
+    );
 }
