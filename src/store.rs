@@ -22,6 +22,31 @@ pub const DEBOUNCE: Duration = Duration::from_millis(200);
 /// A running watcher; dropping it stops watching.
 pub struct Watcher {
     _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    /// The folder as named.
+    root: PathBuf,
+    /// Which folder that name meant when the watch began (device and inode).
+    identity: Option<(u64, u64)>,
+}
+
+impl Watcher {
+    /// Whether the watched name now means another folder (or none): a folder deleted and
+    /// made anew, or replaced by a rename, is not the one the operating system watches.
+    pub fn is_stale(&self) -> bool {
+        identity(&self.root) != self.identity
+    }
+}
+
+/// The device and inode of the folder `path` names now.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Without inodes, a folder is taken to stay the same.
+#[cfg(not(unix))]
+fn identity(_: &Path) -> Option<(u64, u64)> {
+    Some((0, 0))
 }
 
 /// Whether `path` may hold or be an article: Markdown files, and folders (a folder moved
@@ -89,6 +114,8 @@ pub fn watch_filtered(
         })?;
     Ok(Watcher {
         _debouncer: debouncer,
+        root: root.to_path_buf(),
+        identity: identity(root),
     })
 }
 

@@ -342,14 +342,32 @@ pub async fn healthz() -> Response {
 /// Readiness: the index is loaded and searches can be answered.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`", content_type = "application/json"),
+        (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`, with `reload_failing` (`failures`, `retry_in_s`) while reloads fail and the last good index is served.", content_type = "application/json"),
         (status = 503, description = "The index is still being built.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.engine() {
-        Ok(engine) => Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
-            .into_response(),
-        Err(e) => e.into_response(),
+    let failing = state.failing();
+    match (state.engine(), failing) {
+        (Ok(engine), None) => {
+            Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
+                .into_response()
+        }
+        // Serving the last good index while reloads fail.
+        (Ok(engine), Some(f)) => Json(serde_json::json!({
+            "status": "ready",
+            "articles": engine.num_docs(),
+            "reload_failing": f,
+        }))
+        .into_response(),
+        (Err(_), Some(f)) => ApiError::unavailable(
+            "not_ready",
+            format!(
+                "loading the index failed {} time(s) (the cause is in the server's log); trying again in {} s",
+                f.failures, f.retry_in_s
+            ),
+        )
+        .into_response(),
+        (Err(e), None) => e.into_response(),
     }
 }
 

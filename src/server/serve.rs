@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -103,7 +103,6 @@ pub async fn shutdown_signal() {
 /// background (503 until then), watches the articles folder, and serves until SIGINT or
 /// SIGTERM.
 pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
-    let started = Instant::now();
     let state = AppState::new(config)?;
     let listen = |source| Error::Listen {
         addr: addr.to_owned(),
@@ -113,27 +112,15 @@ pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
     let local: SocketAddr = listener.local_addr().map_err(listen)?;
     tracing::info!("listening on http://{local}/");
     tracing::info!("page templates: {}", state.templates().origin);
-    let c = state.config().clone();
-    // Watch first, so that nothing written during the first update is missed (a change
-    // seen meanwhile makes one more reload right after).
-    let watching = if c.watch { Some(state.watch()?) } else { None };
-    let loader = state.clone();
-    tokio::spawn(async move {
-        match loader.reload(false).await {
-            Ok(report) => {
-                tracing::info!(
-                "serving {} articles from {} (index {} in {:.0} ms; ready {:.0} ms after start){}",
-                report.indexed,
-                c.articles.display(),
-                if report.rebuilt.is_some() { "built" } else { "updated" },
-                report.elapsed.as_secs_f64() * 1000.0,
-                started.elapsed().as_secs_f64() * 1000.0,
-                if c.watch { "; watching for changes" } else { "" }
-            )
-            }
-            Err(e) => tracing::error!("the index could not be loaded: {}", crate::error::chain(&e)),
-        }
-    });
+    // Watch first, so that nothing written during the first load is missed (a change
+    // seen meanwhile makes one more reload right after); the first load is retried
+    // until it works, like every reload.
+    let watch = state.config().watch;
+    let watching = state.live(watch)?;
+    if watch {
+        tracing::info!("watching {} for changes", state.config().articles.display());
+    }
+    state.request_reload();
     let served = serve(listener, state, shutdown_signal()).await;
     drop(watching);
     served.map_err(|source| Error::Serve {

@@ -118,6 +118,28 @@ pub(super) struct Shared {
     rebuilding: AtomicBool,
     /// The index's checksums were checked (at the first load).
     verified: AtomicBool,
+    /// Why the last load or reload failed, while it is being tried again.
+    failing: Mutex<Option<Failing>>,
+    /// The articles folder's watcher while live reload runs; made anew when the folder
+    /// is replaced.
+    watcher: Mutex<Option<crate::store::Watcher>>,
+    /// When the state was made: "ready N ms after start".
+    created: Instant,
+}
+
+/// First wait before a failed load or reload is tried again; each failure doubles it,
+/// up to [`RETRY_MAX`].
+pub const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// Longest wait between tries of a failing load or reload.
+pub const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// A load or reload that failed and is being tried again (`/readyz` says so).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Failing {
+    /// Failed tries in a row.
+    pub failures: u32,
+    /// Seconds until the next try.
+    pub retry_in_s: u64,
 }
 
 /// What every handler shares: the engine being served, the configuration, the metrics.
@@ -146,6 +168,9 @@ impl AppState {
             reload_wanted: Notify::new(),
             rebuilding: AtomicBool::new(false),
             verified: AtomicBool::new(false),
+            failing: Mutex::new(None),
+            watcher: Mutex::new(None),
+            created: Instant::now(),
         })))
     }
 
@@ -247,9 +272,9 @@ impl AppState {
             &c.articles,
             OpenOptions {
                 rebuild,
-                // The first load checks every file; later reloads open what this
-                // process wrote.
-                verify: !self.0.verified.swap(true, Ordering::SeqCst),
+                // Until one load worked, every file is checked; later reloads open what
+                // this process wrote.
+                verify: !self.0.verified.load(Ordering::SeqCst),
             },
             &ProgressBar::hidden(),
         )
@@ -257,10 +282,25 @@ impl AppState {
         match opened {
             Ok((engine, report)) => {
                 let docs = engine.num_docs();
-                if let Ok(mut slot) = self.0.engine.write() {
-                    *slot = Some(Arc::new(engine));
-                }
+                let first = match self.0.engine.write() {
+                    Ok(mut slot) => slot.replace(Arc::new(engine)).is_none(),
+                    Err(_) => false,
+                };
                 drop(lock);
+                self.0.verified.store(true, Ordering::SeqCst);
+                if first {
+                    tracing::info!(
+                        "serving {docs} articles from {} (index {} in {:.0} ms; ready {:.0} ms after start)",
+                        c.articles.display(),
+                        if report.rebuilt.is_some() { "built" } else { "updated" },
+                        report.elapsed.as_secs_f64() * 1000.0,
+                        self.0.created.elapsed().as_secs_f64() * 1000.0,
+                    );
+                }
+                if lock_or_inner(&self.0.failing).take().is_some() {
+                    tracing::info!("the index loads again");
+                }
+                self.rewatch_if_replaced();
                 self.0.metrics.reload(Some(docs), started.elapsed());
                 for p in &report.problems {
                     tracing::warn!("{p}");
@@ -272,9 +312,21 @@ impl AppState {
             }
             Err(e) => {
                 drop(lock);
+                let mut failing = lock_or_inner(&self.0.failing);
+                let failures = failing.as_ref().map_or(0, |f| f.failures) + 1;
+                *failing = Some(Failing {
+                    failures,
+                    retry_in_s: retry_after(failures).as_secs(),
+                });
+                drop(failing);
                 self.0.metrics.reload(None, started.elapsed());
                 tracing::error!(
-                    "reload failed, still serving the previous index: {}",
+                    "loading the index failed ({}; still serving the previous one, if any): {}",
+                    if failures == 1 {
+                        "tried once".to_owned()
+                    } else {
+                        format!("{failures} tries in a row")
+                    },
                     crate::error::chain(&e)
                 );
                 Err(e)
@@ -304,50 +356,126 @@ impl AppState {
         self.0.reload_wanted.notify_one();
     }
 
-    /// Runs reloads asked for by [`AppState::request_reload`], forever.
+    /// Why loading the index is failing, while it is being tried again.
+    pub fn failing(&self) -> Option<Failing> {
+        lock_or_inner(&self.0.failing).clone()
+    }
+
+    /// Runs the reloads asked for by [`AppState::request_reload`], forever. One that
+    /// fails is tried again after [`RETRY_FIRST`], then twice as long each time up to
+    /// [`RETRY_MAX`], until one works, whether or not anything asks: a disk that had no
+    /// space, or an articles folder that vanished and came back, is noticed without an
+    /// edit.
     async fn reload_loop(self) {
+        let mut retry: Option<Duration> = None;
         loop {
-            self.0.reload_wanted.notified().await;
-            let _ = self.reload(false).await;
+            match retry {
+                None => self.0.reload_wanted.notified().await,
+                Some(wait) => {
+                    tracing::warn!("trying to load the index again in {} s", wait.as_secs());
+                    tokio::select! {
+                        () = self.0.reload_wanted.notified() => {}
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+            retry = match self.reload(false).await {
+                Ok(_) => None,
+                Err(_) => self.failing().map(|f| retry_after(f.failures)),
+            };
         }
     }
 
-    /// Starts live reload: a watcher on the articles folder asks for a reload after each
-    /// burst of changes, and a task runs them. Both stop when the result is dropped.
-    /// Must be called inside the server's tokio runtime.
-    pub fn watch(&self) -> Result<Watching> {
-        let asker = self.clone();
-        let watcher = crate::store::watch(&self.0.config.articles, move |_| {
-            asker.request_reload();
-        })?;
-        let task = tokio::spawn(self.clone().reload_loop());
-        let templates = match templates::watched_dir(&self.0.config.templates) {
-            Some(dir) => {
-                let state = self.clone();
-                let w = crate::store::watch_filtered(
-                    &dir,
-                    |_, p| {
-                        p.extension().is_some_and(|e| {
-                            ["html", "xml", "css", "js", "svg"].iter().any(|x| e == *x)
-                        })
-                    },
-                    move |_| state.reload_templates(),
-                )?;
-                Some(w)
+    /// Starts the reload task, and with `watch` live reload: a watcher on the articles
+    /// folder (and one on the templates folder) asks for a reload after each burst of
+    /// changes. Everything stops when the result is dropped. Must be called inside the
+    /// server's tokio runtime.
+    pub fn live(&self, watch: bool) -> Result<Watching> {
+        let templates = if watch {
+            self.watch_articles()?;
+            match templates::watched_dir(&self.0.config.templates) {
+                Some(dir) => {
+                    let state = self.clone();
+                    let w = crate::store::watch_filtered(
+                        &dir,
+                        |_, p| {
+                            p.extension().is_some_and(|e| {
+                                ["html", "xml", "css", "js", "svg"].iter().any(|x| e == *x)
+                            })
+                        },
+                        move |_| state.reload_templates(),
+                    )?;
+                    Some(w)
+                }
+                None => None,
             }
-            None => None,
+        } else {
+            None
         };
         Ok(Watching {
-            _watcher: watcher,
+            state: self.clone(),
             _templates: templates,
-            task,
+            task: tokio::spawn(self.clone().reload_loop()),
         })
+    }
+
+    /// [`AppState::live`] with watching on.
+    pub fn watch(&self) -> Result<Watching> {
+        self.live(true)
+    }
+
+    /// Starts (or starts anew) the watcher of the articles folder. Its callback holds
+    /// the state weakly, so that the state, which holds the watcher, can be dropped.
+    fn watch_articles(&self) -> Result<()> {
+        let weak = Arc::downgrade(&self.0);
+        let watcher = crate::store::watch(&self.0.config.articles, move |_| {
+            if let Some(shared) = weak.upgrade() {
+                AppState(shared).request_reload();
+            }
+        })?;
+        *lock_or_inner(&self.0.watcher) = Some(watcher);
+        Ok(())
+    }
+
+    /// After a reload: when the articles folder is no longer the one watched (deleted
+    /// and made anew, or replaced by a rename, as deploys do), watch the new one.
+    fn rewatch_if_replaced(&self) {
+        let stale = lock_or_inner(&self.0.watcher)
+            .as_ref()
+            .is_some_and(crate::store::Watcher::is_stale);
+        if stale {
+            match self.watch_articles() {
+                Ok(()) => tracing::info!(
+                    "the articles folder {} was replaced; watching the new one",
+                    self.0.config.articles.display()
+                ),
+                Err(e) => tracing::warn!(
+                    "the articles folder was replaced and cannot be watched: {}",
+                    crate::error::chain(&e)
+                ),
+            }
+            // Changes made before the new watch began are picked up by one more reload.
+            self.request_reload();
+        }
     }
 }
 
-/// Live reload running; dropping it stops the watcher and the reload task.
+/// How long to wait after the `failures`-th failure in a row.
+fn retry_after(failures: u32) -> Duration {
+    RETRY_FIRST
+        .saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(RETRY_MAX)
+}
+
+/// A mutex's guard, also after a panic elsewhere poisoned it (what it guards stays
+/// consistent: each holder replaces a value whole).
+fn lock_or_inner<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The reload task (and live reload) running; dropping it stops them.
 pub struct Watching {
-    _watcher: crate::store::Watcher,
+    state: AppState,
     _templates: Option<crate::store::Watcher>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -355,5 +483,6 @@ pub struct Watching {
 impl Drop for Watching {
     fn drop(&mut self) {
         self.task.abort();
+        lock_or_inner(&self.state.0.watcher).take();
     }
 }

@@ -367,3 +367,71 @@ async fn shutdown_finishes_requests_in_flight_and_does_not_wait_for_idle_connect
         .unwrap();
     assert!(took < Duration::from_secs(20));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_first_load_is_tried_again_until_it_works() {
+    let site = Site::new();
+    // The data folder cannot take the index's `CURRENT` (a folder is in the way of its
+    // temporary file): the first load fails as on a full disk.
+    let blocker = site.data.join("index/CURRENT.tmp");
+    fs::create_dir_all(&blocker).unwrap();
+    let state = AppState::new(site.config()).unwrap();
+    let _live = state.live(false).unwrap();
+    state.request_reload();
+    let app = server::router(state.clone());
+    let deadline = Instant::now() + PATIENCE;
+    while state.failing().is_none() {
+        assert!(Instant::now() < deadline, "the first load did not fail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let a = crate::server::get(&app, "/readyz").await;
+    a.assert_problem(503, "not_ready");
+    assert!(a.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("trying again"));
+    // Space comes back; nothing else changes.
+    fs::remove_dir(&blocker).unwrap();
+    while crate::server::get(&app, "/readyz").await.status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "never ready after the cause went"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(state.failing().is_none());
+    let v = crate::server::get(&app, "/api/v1/search?q=event+id+5058")
+        .await
+        .json();
+    assert_eq!(v["hits"][0]["id"], "Q190698");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_articles_folder_deleted_and_made_anew_is_served_and_watched_again() {
+    let site = Site::new();
+    let s = Running::start(live_config(&site)).await;
+    assert_eq!(s.search_ids("kmsdata").await, ["Q190698"]);
+    // Gone: the last index keeps serving.
+    fs::remove_dir_all(&site.articles).unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // A deploy puts a new folder in its place by a rename.
+    let fresh = site._tmp.path().join("articles.new");
+    fs::create_dir_all(&fresh).unwrap();
+    fs::write(fresh.join("Q300010.md"), NEW).unwrap();
+    fs::rename(&fresh, &site.articles).unwrap();
+    s.until("the new folder is served", async || {
+        s.search_ids("quokka").await == ["Q300010"] && s.search_ids("kmsdata").await.is_empty()
+    })
+    .await;
+    // And it is watched: an article written into it now shows.
+    fs::copy(
+        crate::repo().join("articles/Q190698.md"),
+        site.articles.join("Q190698.md"),
+    )
+    .unwrap();
+    s.until("a file written into the new folder", async || {
+        s.search_ids("kmsdata").await == ["Q190698"]
+    })
+    .await;
+    s.shutdown().await;
+}
