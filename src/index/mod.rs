@@ -127,6 +127,12 @@ pub fn open_locked(
     let (mut index, manifest, rebuilt) = match existing {
         Ok((index, manifest)) => (index, manifest, None),
         Err(why) => {
+            // Said now: a rebuild of the full archive takes a while.
+            tracing::info!(
+                "building the index from {}: {}",
+                articles.display(),
+                crate::error::chain(&why)
+            );
             let index = generation::create(&base.join(generation::new_name()))?;
             let manifest = Manifest {
                 schema_version: SCHEMA_VERSION,

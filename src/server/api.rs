@@ -273,12 +273,14 @@ struct ReindexReport {
     took_ms: f64,
 }
 
-/// Brings the index up to date now (`?rebuild=true` rebuilds it from scratch).
+/// Brings the index up to date now; `?rebuild=true` rebuilds it from scratch in the
+/// background and answers 202 at once (`/readyz` shows `"rebuilding": true` until done).
 #[utoipa::path(post, path = "/api/v1/admin/reindex", tag = "admin",
     params(("rebuild" = Option<bool>, Query, description = "Rebuild from scratch instead of updating.")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What the update did.", content_type = "application/json"),
+        (status = 202, description = "The rebuild started; `/readyz` says `\"rebuilding\": true` until it is done.", content_type = "application/json"),
         (status = 401, description = "Missing or wrong bearer token.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Admin endpoints are disabled: KBASE_ADMIN_TOKEN is unset.", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -307,7 +309,20 @@ pub async fn reindex(
         return r;
     }
     let rebuild = Params::parse(raw.as_deref()).get("rebuild") == Some("true");
-    match state.reload(rebuild).await {
+    if rebuild {
+        // A rebuild of the full archive outlasts the request timeout: it runs in the
+        // background, and /readyz says when it is under way.
+        state.rebuild_in_background("a rebuild was asked for");
+        let mut r = (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"status": "rebuilding", "progress": "/readyz"})),
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static("/readyz"));
+        return r;
+    }
+    match state.reload(false).await {
         Ok(report) => Json(ReindexReport {
             indexed: report.indexed,
             files: report.files,
@@ -348,17 +363,17 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let failing = state.failing();
     match (state.engine(), failing) {
-        (Ok(engine), None) => {
-            Json(serde_json::json!({"status": "ready", "articles": engine.num_docs()}))
-                .into_response()
+        (Ok(engine), failing) => {
+            let mut body = serde_json::json!({"status": "ready", "articles": engine.num_docs()});
+            if state.rebuilding() {
+                body["rebuilding"] = serde_json::Value::Bool(true);
+            }
+            // Serving the last good index while reloads fail.
+            if let Some(f) = failing {
+                body["reload_failing"] = serde_json::json!(f);
+            }
+            Json(body).into_response()
         }
-        // Serving the last good index while reloads fail.
-        (Ok(engine), Some(f)) => Json(serde_json::json!({
-            "status": "ready",
-            "articles": engine.num_docs(),
-            "reload_failing": f,
-        }))
-        .into_response(),
         (Err(_), Some(f)) => ApiError::unavailable(
             "not_ready",
             format!(

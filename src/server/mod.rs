@@ -87,9 +87,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), layers::limit_in_flight))
         .layer(CompressionLayer::new())
         .layer(from_fn(layers::problem_bodies))
-        .layer(CatchPanicLayer::custom(layers::panic_response))
-        .layer(from_fn(layers::security_headers))
-        .layer(from_fn_with_state(state.clone(), layers::observe));
+        .layer(CatchPanicLayer::custom(layers::panic_response));
+    // CORS inside the security headers and the metrics, so that its preflight answers
+    // carry the headers and are counted too.
     if !state.config().cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = state
             .config()
@@ -104,7 +104,9 @@ pub fn router(state: AppState) -> Router {
                 .allow_headers([axum::http::header::CONTENT_TYPE]),
         );
     }
-    app.layer(PropagateRequestIdLayer::new(layers::X_REQUEST_ID.clone()))
+    app.layer(from_fn(layers::security_headers))
+        .layer(from_fn_with_state(state.clone(), layers::observe))
+        .layer(PropagateRequestIdLayer::new(layers::X_REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(
             layers::X_REQUEST_ID.clone(),
             layers::RequestIds::default(),

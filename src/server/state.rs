@@ -335,20 +335,31 @@ impl AppState {
     }
 
     /// Rebuilds the index from the articles folder in the background, after a request
-    /// met damaged index data (logged once; asks while the rebuild runs join it). The
+    /// met damaged index data: logged once, and asks while the rebuild runs join it. The
     /// damaged index keeps answering what it can until the new one is swapped in.
     pub fn rebuild_damaged(&self) {
+        self.rebuild_in_background(
+            "the index is damaged; requests that meet the damage answer 503 until it is rebuilt",
+        );
+    }
+
+    /// Rebuilds the index from the articles folder in the background, saying `why` in the
+    /// log; asks while a rebuild runs join it. [`AppState::rebuilding`] is true meanwhile.
+    pub fn rebuild_in_background(&self, why: &str) {
         if self.0.rebuilding.swap(true, Ordering::SeqCst) {
             return;
         }
-        tracing::error!(
-            "the index is damaged: rebuilding it from the articles folder; requests that meet the damage answer 503 until then"
-        );
+        tracing::warn!("rebuilding the index from the articles folder: {why}");
         let state = self.clone();
         tokio::spawn(async move {
             let _ = state.reload(true).await;
             state.0.rebuilding.store(false, Ordering::SeqCst);
         });
+    }
+
+    /// Whether a rebuild started by [`AppState::rebuild_in_background`] is under way.
+    pub fn rebuilding(&self) -> bool {
+        self.0.rebuilding.load(Ordering::SeqCst)
     }
 
     /// Asks the reload task for a reload (many asks while one runs make one more).

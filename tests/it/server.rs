@@ -587,6 +587,22 @@ async fn cors_is_off_unless_origins_are_configured() {
     assert_eq!(a.header("access-control-allow-credentials"), "");
     let a = send(&on, request("https://evil.example.com")).await;
     assert_eq!(a.header("access-control-allow-origin"), "");
+    // A preflight, answered by the CORS layer itself, carries the security headers.
+    let preflight = Request::options("/api/v1/search")
+        .header(header::ORIGIN, "https://helpdesk.example.com")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let a = send(&on, preflight).await;
+    assert_eq!(
+        a.header("access-control-allow-origin"),
+        "https://helpdesk.example.com"
+    );
+    assert_eq!(a.header("x-content-type-options"), "nosniff");
+    assert!(a
+        .header("content-security-policy")
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(a.header("x-frame-options"), "DENY");
 
     let mut star = site.config();
     star.cors_origins = vec!["*".into()];
@@ -721,6 +737,24 @@ async fn reindex_needs_the_token_and_is_absent_without_one() {
     let lower = format!("bearer {token}");
     let a = send(&on, post_reindex("/api/v1/admin/reindex", Some(&lower))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    // A rebuild answers at once and runs in the background; /readyz follows it.
+    let a = send(
+        &on,
+        post_reindex("/api/v1/admin/reindex?rebuild=true", Some(&good)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text());
+    assert_eq!(a.header("location"), "/readyz");
+    assert_eq!(a.json()["status"], "rebuilding");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while get(&on, "/readyz").await.json()["rebuilding"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rebuild never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(get(&on, "/readyz").await.json()["articles"], 4);
     assert_eq!(v["indexed"], 4);
     let v = get(&on, "/api/v1/search?q=Q300003").await.json();
     assert_eq!(v["hits"][0]["id"], "Q300003");
@@ -955,4 +989,55 @@ async fn kb000000_is_no_article_id() {
         serde_json::json!([]),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn a_damaged_index_met_by_a_search_answers_503_and_is_rebuilt() {
+    use std::os::unix::fs::FileExt;
+    let site = Site::new();
+    let state = site.state_with(site.config()).await;
+    let app = server::router(state.clone());
+    assert_eq!(
+        get(&app, "/api/v1/search?q=event+id+5058").await.status,
+        StatusCode::OK
+    );
+    // Damage the hit summaries in place (the index stays open, as a disk error would
+    // leave it): every `"title":"` of the fast fields loses its colon.
+    let base = site.data.join("index");
+    let current = fs::read_to_string(base.join("CURRENT")).unwrap();
+    let mut damaged = 0;
+    for entry in fs::read_dir(base.join(current.trim())).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".fast") {
+            continue;
+        }
+        let bytes = fs::read(&path).unwrap();
+        let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let needle = b"\"title\":\"";
+        for at in (0..bytes.len().saturating_sub(needle.len()))
+            .filter(|&i| &bytes[i..i + needle.len()] == needle)
+        {
+            file.write_at(b"!", (at + 7) as u64).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "no summary found to damage");
+    let a = get(&app, "/api/v1/search?q=event+id+5058").await;
+    a.assert_problem(503, "index_damaged");
+    assert_eq!(a.header("retry-after"), "1");
+    // Rebuilt from the articles in the background: the same search works again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let a = get(&app, "/api/v1/search?q=event+id+5058").await;
+        if a.status == StatusCode::OK {
+            assert_eq!(a.json()["hits"][0]["id"], "Q190698");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not rebuilt: {}",
+            a.text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
