@@ -129,21 +129,33 @@ impl EventSet {
     /// Adds `e` unless already known; a sourced mention upgrades an unsourced one.
     fn add(&mut self, e: EventMention) {
         let at = self.by_id.entry(e.id).or_default();
-        let known = at.iter().map(|&i| &self.events[i]);
-        if known.clone().any(|x| same_source(&x.source, &e.source)) {
-            return;
+        if merge(&mut self.events, at, e) {
+            at.push(self.events.len() - 1);
         }
-        if e.source.is_some() {
-            if let Some(&i) = at.iter().find(|&&i| self.events[i].source.is_none()) {
-                self.events[i] = e;
-                return;
-            }
-        } else if !at.is_empty() {
-            return;
-        }
-        at.push(self.events.len());
-        self.events.push(e);
     }
+}
+
+/// The one rule for a new mention `e` of an ID whose earlier mentions are at `same_id`
+/// in `events`: known (same ID and source) → dropped; sourced → replaces an unsourced
+/// one; unsourced while the ID is known → dropped; else pushed. Returns whether it was
+/// pushed.
+fn merge(events: &mut Vec<EventMention>, same_id: &[usize], e: EventMention) -> bool {
+    if same_id
+        .iter()
+        .any(|&i| same_source(&events[i].source, &e.source))
+    {
+        return false;
+    }
+    if e.source.is_some() {
+        if let Some(&i) = same_id.iter().find(|&&i| events[i].source.is_none()) {
+            events[i] = e;
+            return false;
+        }
+    } else if !same_id.is_empty() {
+        return false;
+    }
+    events.push(e);
+    true
 }
 
 fn same_source(a: &Option<String>, b: &Option<String>) -> bool {
@@ -157,24 +169,10 @@ fn same_source(a: &Option<String>, b: &Option<String>) -> bool {
 /// Adds `e` to `events` unless already known; a sourced mention upgrades an unsourced
 /// one (the rule of [`text_events`], for short lists such as one article's).
 pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {
-    if events
-        .iter()
-        .any(|x| x.id == e.id && same_source(&x.source, &e.source))
-    {
-        return;
-    }
-    if e.source.is_some() {
-        if let Some(x) = events
-            .iter_mut()
-            .find(|x| x.id == e.id && x.source.is_none())
-        {
-            *x = e;
-            return;
-        }
-    } else if events.iter().any(|x| x.id == e.id) {
-        return;
-    }
-    events.push(e);
+    let same_id: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].id == e.id)
+        .collect();
+    merge(events, &same_id, e);
 }
 
 /// Source and log of the event block around line `at`.
