@@ -41,6 +41,14 @@ pub enum Error {
     /// Another kbase process is writing the index.
     #[error("the index in `{}` is in use by another kbase process; try again when it has finished", .0.display())]
     IndexBusy(PathBuf),
+    /// The data folder cannot be written: the index can only be read as it is.
+    #[error("the data folder `{}` cannot be written", path.display())]
+    ReadOnly {
+        /// The data folder.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
     /// The articles or templates folder cannot be watched for changes.
     #[error("cannot watch `{}` for changes", path.display())]
     Watch {

@@ -337,6 +337,17 @@ fn open_engine(articles: &std::path::Path, data: &std::path::Path) -> kbase::Res
             eprintln!("kbase: note: {} is being updated by another process; searching the last committed index", path.display());
             kbase::index::open_read_only(data)?
         }
+        Err(kbase::Error::ReadOnly { path, .. }) => {
+            let (index, behind) = kbase::index::open_frozen(data, articles)?;
+            eprintln!(
+                "kbase: note: {} cannot be written; searching its index as it is",
+                path.display()
+            );
+            if behind > 0 {
+                eprintln!("kbase: warning: {behind} article files differ from what that index holds; run `kbase index` where the data folder can be written");
+            }
+            index
+        }
         Err(e) => return Err(e),
     };
     Ok(Engine::new(index)?)

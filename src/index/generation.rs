@@ -82,7 +82,8 @@ pub enum Unusable {
 }
 
 /// Takes the write lock of the index under `data`, or fails at once with
-/// [`Error::IndexBusy`] when another process holds it.
+/// [`Error::IndexBusy`] when another process holds it, and with [`Error::ReadOnly`] when
+/// the data folder cannot be written (a read-only image or mount).
 pub fn lock(data: &Path) -> Result<IndexLock> {
     let base = data.join("index");
     fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
@@ -92,7 +93,15 @@ pub fn lock(data: &Path) -> Result<IndexLock> {
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| Error::io(&lock_path, e))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                Error::ReadOnly {
+                    path: data.to_path_buf(),
+                    source: e,
+                }
+            }
+            _ => Error::io(&lock_path, e),
+        })?;
     if file.try_lock().is_err() {
         return Err(Error::IndexBusy(base));
     }
@@ -107,10 +116,12 @@ pub(super) fn new_name() -> String {
 
 /// Opens the generation `CURRENT` names, checks it, and reads its manifest. What is
 /// cheap is always checked (schema, manifest, the article count against the manifest);
-/// with `verify`, every file's checksum too.
+/// with `verify`, every file's checksum too. `frozen` is for a data folder on a read-only
+/// file system, where tantivy's reader lock file cannot be made (see [`super::frozen`]).
 pub(super) fn open_current(
     base: &Path,
     verify: bool,
+    frozen: bool,
 ) -> std::result::Result<(SearchIndex, Manifest), Unusable> {
     let current = fs::read_to_string(base.join("CURRENT")).map_err(|_| Unusable::NoIndex)?;
     let name = current.trim();
@@ -118,7 +129,13 @@ pub(super) fn open_current(
     if name.is_empty() || name.contains(['/', '\\']) || !dir.is_dir() {
         return Err(Unusable::CurrentMissing);
     }
-    let index = tantivy::Index::open_in_dir(&dir).map_err(Unusable::Open)?;
+    let index = if frozen {
+        super::frozen::Frozen::open(&dir)
+            .and_then(tantivy::Index::open)
+            .map_err(Unusable::Open)?
+    } else {
+        tantivy::Index::open_in_dir(&dir).map_err(Unusable::Open)?
+    };
     index
         .tokenizers()
         .register(analyzer::NAME, analyzer::analyzer());

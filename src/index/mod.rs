@@ -13,6 +13,7 @@
 
 pub mod analyzer;
 pub mod document;
+mod frozen;
 pub mod generation;
 pub mod manifest;
 pub mod schema;
@@ -122,7 +123,7 @@ pub fn open_locked(
     let existing = if options.rebuild {
         Err(Unusable::RebuildAsked)
     } else {
-        generation::open_current(base, options.verify)
+        generation::open_current(base, options.verify, false)
     };
     let (mut index, manifest, rebuilt) = match existing {
         Ok((index, manifest)) => (index, manifest, None),
@@ -157,12 +158,27 @@ pub fn open_locked(
 /// the write lock.
 pub fn open_read_only(data: &Path) -> Result<SearchIndex> {
     let base = data.join("index");
-    generation::open_current(&base, false)
+    generation::open_current(&base, false, false)
         .map(|(index, _)| index)
         .map_err(|why| Error::NoIndex {
             path: base,
             source: Box::new(why),
         })
+}
+
+/// Opens the live generation of a data folder that cannot be written ([`lock`] said
+/// [`Error::ReadOnly`]): read-only container images and replicas serve an index built
+/// elsewhere. Also says how many article files differ from what the index holds (0 when
+/// it is up to date), since it cannot be brought up to date here.
+pub fn open_frozen(data: &Path, articles: &Path) -> Result<(SearchIndex, usize)> {
+    let base = data.join("index");
+    let (index, manifest) =
+        generation::open_current(&base, false, true).map_err(|why| Error::NoIndex {
+            path: base,
+            source: Box::new(why),
+        })?;
+    let behind = update::behind(articles, &manifest)?;
+    Ok((index, behind))
 }
 
 /// The first line of an error, at most 160 characters: some errors quote whole files.

@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -24,7 +24,8 @@ pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
 pub struct Fields {
     /// Article id as written (stored).
     pub id: Field,
-    /// Article id lower-cased: the key for exact lookups and deletes.
+    /// Article id lower-cased: the key for exact lookups and deletes, and (as a fast
+    /// field) the order of hits whose scores tie, the same in every build.
     pub id_key: Field,
     /// File path relative to the articles folder, the key for incremental updates.
     pub path: Field,
@@ -87,7 +88,7 @@ pub fn build() -> (Schema, Fields) {
     );
     let fields = Fields {
         id: b.add_text_field("id", STORED),
-        id_key: b.add_text_field("id_key", STRING),
+        id_key: b.add_text_field("id_key", STRING | FAST),
         path: b.add_text_field("path", STRING),
         title: b.add_text_field("title", text.clone()),
         symptoms: b.add_text_field("symptoms", text.clone()),

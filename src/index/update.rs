@@ -78,6 +78,21 @@ pub fn diff(old: &Manifest, seen: &[Seen]) -> Changes {
     Changes { to_read, removed }
 }
 
+/// How many files of the folder at `root` differ from `old` by size or time, are new, or
+/// are gone: how far behind the folder an index is that this process may not update.
+pub(super) fn behind(root: &Path, old: &Manifest) -> Result<usize> {
+    let (seen, _) = scan(root)?;
+    let differ = seen
+        .iter()
+        .filter(|s| {
+            old.files
+                .get(&s.rel)
+                .is_none_or(|e| e.len != s.len || e.mtime_ns != s.mtime_ns)
+        })
+        .count();
+    Ok(differ + diff(old, &seen).removed.len())
+}
+
 /// What reading one file gave.
 enum Read {
     /// The content is the version already indexed (an unchanged hash): nothing to do.

@@ -28,12 +28,13 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::columnar::BytesColumn;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
@@ -51,6 +52,23 @@ use snippet::Snippets;
 const LONG_QUERY_WORDS: usize = 4;
 /// Partial matches are looked for when fewer hits than this match every word.
 const LOOSE_BELOW: usize = 3;
+
+/// The best `limit` matches by score; matches whose scores tie come in article-id order,
+/// so two builds of the same files (whose documents a parallel build orders differently)
+/// list them alike, and so does every page of one result.
+pub(crate) fn ranked(
+    limit: usize,
+) -> impl Collector<Fruit = Vec<((Score, Option<String>), DocAddress)>> {
+    TopDocs::with_limit(limit.max(1)).order_by((
+        (SortBySimilarityScore, Order::Desc),
+        (SortByString::for_field("id_key"), Order::Asc),
+    ))
+}
+
+/// The scores of [`ranked`]'s matches, without the ids that broke ties.
+pub(crate) fn scores(top: Vec<((Score, Option<String>), DocAddress)>) -> Vec<(Score, DocAddress)> {
+    top.into_iter().map(|((score, _), a)| (score, a)).collect()
+}
 
 /// The search engine over one open index.
 pub struct Engine {
@@ -197,17 +215,12 @@ impl Engine {
             let counter = facets::FacetCounter {
                 tables: &self.facet_tables,
             };
-            let (top, total, counts) = searcher.search(
-                &plan.strict,
-                &(TopDocs::with_limit(want).order_by_score(), Count, counter),
-            )?;
-            (top, total, Some(counts))
+            let (top, total, counts) =
+                searcher.search(&plan.strict, &(ranked(want), Count, counter))?;
+            (scores(top), total, Some(counts))
         } else {
-            let (top, total) = searcher.search(
-                &plan.strict,
-                &(TopDocs::with_limit(want).order_by_score(), Count),
-            )?;
-            (top, total, None)
+            let (top, total) = searcher.search(&plan.strict, &(ranked(want), Count))?;
+            (scores(top), total, None)
         };
         response.total = total;
         if let Some(counts) = facet_counts {
@@ -221,10 +234,9 @@ impl Engine {
             let df = |token: &str| self.doc_freq(&searcher, token);
             let loose = plan.loose(f, &df, searcher.num_docs());
             if let Some(loose) = &loose {
-                let (more, loose_total) = searcher.search(
-                    loose.as_ref(),
-                    &(TopDocs::with_limit(want + total).order_by_score(), Count),
-                )?;
+                let (more, loose_total) =
+                    searcher.search(loose.as_ref(), &(ranked(want + total), Count))?;
+                let more = scores(more);
                 let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
                 top.extend(
                     more.into_iter()

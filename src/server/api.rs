@@ -283,6 +283,7 @@ struct ReindexReport {
         (status = 202, description = "The rebuild started; `/readyz` says `\"rebuilding\": true` until it is done.", content_type = "application/json"),
         (status = 401, description = "Missing or wrong bearer token.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Admin endpoints are disabled: KBASE_ADMIN_TOKEN is unset.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The data folder cannot be written, so the index is served as it is.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn reindex(
     State(state): State<AppState>,
@@ -307,6 +308,14 @@ pub async fn reindex(
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return r;
+    }
+    if state.read_only() {
+        return ApiError::new(
+            StatusCode::CONFLICT,
+            "read_only",
+            "the data folder cannot be written: the index is served as it is; update it where it can be written",
+        )
+        .into_response();
     }
     let rebuild = Params::parse(raw.as_deref()).get("rebuild") == Some("true");
     if rebuild {
@@ -357,7 +366,7 @@ pub async fn healthz() -> Response {
 /// Readiness: the index is loaded and searches can be answered.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`, with `reload_failing` (`failures`, `retry_in_s`) while reloads fail and the last good index is served.", content_type = "application/json"),
+        (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`, with `\"read_only\": true` when the data folder cannot be written, `reload_failing` (`failures`, `retry_in_s`) while reloads fail and the last good index is served.", content_type = "application/json"),
         (status = 503, description = "The index is still being built.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -367,6 +376,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             let mut body = serde_json::json!({"status": "ready", "articles": engine.num_docs()});
             if state.rebuilding() {
                 body["rebuilding"] = serde_json::Value::Bool(true);
+            }
+            if state.read_only() {
+                body["read_only"] = serde_json::Value::Bool(true);
             }
             // Serving the last good index while reloads fail.
             if let Some(f) = failing {

@@ -108,8 +108,9 @@ pub(super) struct Shared {
     config: ServerConfig,
     templates: RwLock<Arc<templates::Templates>>,
     engine: RwLock<Option<Arc<Engine>>>,
-    /// The index write lock; taken by each reload in turn.
-    lock: Mutex<IndexLock>,
+    /// The index write lock; taken by each reload in turn. `None` when the data folder
+    /// cannot be written: the index is then served as it is, without reloads.
+    lock: Mutex<Option<IndexLock>>,
     metrics: Metrics,
     in_flight: Arc<Semaphore>,
     pub(super) openapi: std::sync::OnceLock<String>,
@@ -149,14 +150,26 @@ pub struct AppState(pub(super) Arc<Shared>);
 impl AppState {
     /// A state for `config`, taking the index write lock (fails at once with
     /// [`Error::IndexBusy`] when another process holds it). Nothing is served until the
-    /// first [`AppState::reload`]: until then `/readyz` and searches answer 503.
+    /// first [`AppState::reload`]: until then `/readyz` and searches answer 503. A data
+    /// folder that cannot be written is served read-only: its index as it is, with no
+    /// live reload, rebuild or reindex (said once in the log).
     pub fn new(config: ServerConfig) -> Result<AppState> {
         config.validate()?;
         if !config.articles.is_dir() {
             return Err(Error::NoArticlesDir(config.articles.clone()));
         }
         let templates = templates::Templates::load(&config.templates)?;
-        let lock = index::lock(&config.data)?;
+        let lock = match index::lock(&config.data) {
+            Ok(lock) => Some(lock),
+            Err(Error::ReadOnly { path, source }) => {
+                tracing::warn!(
+                    "the data folder {} cannot be written ({source}): serving its index as it is, without live reload, rebuilds or reindex",
+                    path.display()
+                );
+                None
+            }
+            Err(e) => return Err(e),
+        };
         Ok(AppState(Arc::new(Shared {
             templates: RwLock::new(Arc::new(templates)),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
@@ -259,6 +272,11 @@ impl AppState {
             .map_err(Error::ReloadStopped)?
     }
 
+    /// Whether the data folder cannot be written, so the index is served as it is.
+    pub fn read_only(&self) -> bool {
+        lock_or_inner(&self.0.lock).is_none()
+    }
+
     fn reload_blocking(&self, rebuild: bool) -> Result<UpdateReport> {
         let started = Instant::now();
         let lock = self
@@ -267,17 +285,20 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let c = &self.0.config;
-        let opened = index::open_locked(
-            &lock,
-            &c.articles,
-            OpenOptions {
-                rebuild,
-                // Until one load worked, every file is checked; later reloads open what
-                // this process wrote.
-                verify: !self.0.verified.load(Ordering::SeqCst),
-            },
-            &ProgressBar::hidden(),
-        )
+        let opened = match lock.as_ref() {
+            Some(lock) => index::open_locked(
+                lock,
+                &c.articles,
+                OpenOptions {
+                    rebuild,
+                    // Until one load worked, every file is checked; later reloads open
+                    // what this process wrote.
+                    verify: !self.0.verified.load(Ordering::SeqCst),
+                },
+                &ProgressBar::hidden(),
+            ),
+            None => open_frozen(&c.data, &c.articles),
+        }
         .and_then(|(index, report)| Ok((Engine::new(index)?, report)));
         match opened {
             Ok((engine, report)) => {
@@ -346,6 +367,10 @@ impl AppState {
     /// Rebuilds the index from the articles folder in the background, saying `why` in the
     /// log; asks while a rebuild runs join it. [`AppState::rebuilding`] is true meanwhile.
     pub fn rebuild_in_background(&self, why: &str) {
+        if self.read_only() {
+            tracing::error!("{why}; the data folder cannot be written, so it is not rebuilt");
+            return;
+        }
         if self.0.rebuilding.swap(true, Ordering::SeqCst) {
             return;
         }
@@ -402,6 +427,7 @@ impl AppState {
     /// changes. Everything stops when the result is dropped. Must be called inside the
     /// server's tokio runtime.
     pub fn live(&self, watch: bool) -> Result<Watching> {
+        // A read-only index cannot follow the articles folder; templates still reload.
         let templates = if watch {
             self.watch_articles()?;
             match templates::watched_dir(&self.0.config.templates) {
@@ -438,6 +464,9 @@ impl AppState {
     /// Starts (or starts anew) the watcher of the articles folder. Its callback holds
     /// the state weakly, so that the state, which holds the watcher, can be dropped.
     fn watch_articles(&self) -> Result<()> {
+        if self.read_only() {
+            return Ok(());
+        }
         let weak = Arc::downgrade(&self.0);
         let watcher = crate::store::watch(&self.0.config.articles, move |_| {
             if let Some(shared) = weak.upgrade() {
@@ -469,6 +498,27 @@ impl AppState {
             self.request_reload();
         }
     }
+}
+
+/// Opens the index of a data folder that cannot be written, as [`index::open_locked`]
+/// would report it; warns when it is behind the articles folder.
+fn open_frozen(
+    data: &std::path::Path,
+    articles: &std::path::Path,
+) -> Result<(index::SearchIndex, UpdateReport)> {
+    let started = Instant::now();
+    let (index, behind) = index::open_frozen(data, articles)?;
+    if behind > 0 {
+        tracing::warn!(
+            "{behind} article files differ from what the read-only index holds; they are served as they were when it was built"
+        );
+    }
+    let report = UpdateReport {
+        indexed: index.reader.searcher().num_docs(),
+        elapsed: started.elapsed(),
+        ..UpdateReport::default()
+    };
+    Ok((index, report))
 }
 
 /// How long to wait after the `failures`-th failure in a row.

@@ -311,6 +311,39 @@ async fn slow_headers_are_cut_off_and_oversized_bodies_refused_before_reading() 
     s.shutdown().await;
 }
 
+/// Requests hyper refuses before kbase sees them (headers too large, not HTTP) get
+/// hyper's own answer, which kbase cannot add headers to. The decision (README, "Errors")
+/// rests on what this checks: the answer is bodiless and the connection closes, so there
+/// is no content for the security headers to guard.
+#[tokio::test]
+async fn requests_refused_before_routing_get_a_bodiless_answer_and_a_closed_connection() {
+    let site = Site::new();
+    let s = Running::start(site.config()).await;
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(500_000)
+    );
+    for (request, status) in [
+        (huge.into_bytes(), "431"),
+        (b"NOT\x01HTTP AT ALL\r\n\r\n".to_vec(), "400"),
+    ] {
+        let mut conn = TcpStream::connect(s.addr).await.unwrap();
+        let _ = conn.write_all(&request).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(
+            answer.starts_with(&format!("http/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(answer.contains("content-length: 0\r\n"), "{answer}");
+        assert!(answer.ends_with("\r\n\r\n"), "a body follows: {answer}");
+        assert!(answer.contains("connection: close"), "{answer}");
+    }
+    assert_eq!(s.search_ids("5058").await, ["Q190698"]);
+    s.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_requests_in_flight_and_does_not_wait_for_idle_connections() {
     let site = Site::new();

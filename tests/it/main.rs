@@ -7,6 +7,7 @@ mod fixtures;
 mod legacy;
 mod live;
 mod pages;
+mod read_only;
 mod render;
 mod search;
 mod server;

@@ -656,3 +656,29 @@ fn an_index_holding_fewer_articles_than_its_manifest_is_rebuilt() {
     );
     assert_eq!(engine.num_docs(), 5);
 }
+
+#[test]
+fn hits_whose_scores_tie_come_in_article_id_order_whatever_the_files_order() {
+    // Same text, so the same score; the file order (which a small build follows) is the
+    // reverse of the id order, and one id is upper case where the others are not.
+    let f = Folder::new();
+    for (file, id) in [("a.md", "kb-30"), ("b.md", "KB-20"), ("c.md", "kb-10")] {
+        f.write(
+            file,
+            &article(id, "Spooler stops", "", "The print spooler stops."),
+        );
+    }
+    assert_eq!(f.ids("spooler"), ["kb-10", "KB-20", "kb-30"]);
+    let (engine, _) = f.open();
+    let mut second = SearchRequest::new("spooler");
+    second.offset = 1;
+    second.limit = 1;
+    let page: Vec<String> = engine
+        .search(&second)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.card.id)
+        .collect();
+    assert_eq!(page, ["KB-20"], "pages follow the same order");
+}
