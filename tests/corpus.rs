@@ -1,6 +1,6 @@
 //! The real legacy corpus, imported whole: run by CI with `KBASE_CORPUS` pointing at the
 //! unpacked `kb-legacy-dev.tar.xz` (a folder holding `txt/`). Build it optimised:
-//! `KBASE_CORPUS=DIR cargo test --release --test corpus -- --nocapture`.
+//! `KBASE_CORPUS=DIR cargo test --test corpus -- --nocapture`.
 //!
 //! The checks here are written independently of the importer: the header, the title's
 //! event IDs and the body's extent are read with their own simple rules, so the importer

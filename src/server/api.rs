@@ -26,13 +26,13 @@ use crate::search::{query, MAX_LIMIT};
 /// Search the articles.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
     params(
-        ("q" = Option<String>, Query, description = "The query: words, \"phrases\", -excluded, OR, fields (title: product: source: event: code: id:), event IDs, article ids, error and STOP codes. At most 1,000 characters."),
-        ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 100 (default 10)."),
-        ("offset" = Option<usize>, Query, description = "Hits to skip, up to 10,000 (default 0)."),
+        ("q" = Option<String>, Query, max_length = 1000, description = "The query: words, \"phrases\", -excluded, OR, fields (title: product: source: event: code: id:), event IDs, article ids, error and STOP codes. At most 1,000 characters."),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits per page, 1 to 100 (default 10)."),
+        ("offset" = Option<usize>, Query, minimum = 0, maximum = 10000, description = "Hits to skip, up to 10,000 (default 0)."),
         ("product" = Option<String>, Query, description = "Only articles for this product (exact name, any case)."),
         ("category" = Option<String>, Query, description = "Only articles in this category."),
-        ("from" = Option<String>, Query, description = "Published on or after this date, YYYY-MM-DD."),
-        ("to" = Option<String>, Query, description = "Published on or before this date, YYYY-MM-DD."),
+        ("from" = Option<String>, Query, format = Date, description = "Published on or after this date, YYYY-MM-DD."),
+        ("to" = Option<String>, Query, format = Date, description = "Published on or before this date, YYYY-MM-DD."),
     ),
     responses(
         (status = 200, description = "Hits, each with its snippet and fix; facets; what the query was understood as.", content_type = "application/json"),
@@ -84,7 +84,8 @@ fn article_not_found(id: &str) -> ApiError {
     params(("file" = String, Path, description = "`Q190698` (HTML), `Q190698.json`, `Q190698.md` or `Q190698.txt`.")),
     responses(
         (status = 200, description = "The page or the rendition."),
-        (status = 404, description = "No article has this id, or no such rendition.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No article has this id, or no such rendition: the not-found page for `/kb/{id}`, a problem for the renditions.",
+            content(("text/html"), (Problem = "application/problem+json"))),
     ))]
 pub async fn rendition(
     State(state): State<AppState>,
@@ -162,7 +163,7 @@ fn plain_text(a: &crate::article::Article) -> String {
 /// Every article that names an event ID, grouped by source.
 #[utoipa::path(get, path = "/api/v1/events/{event_id}", tag = "events",
     params(
-        ("event_id" = u16, Path, description = "Event ID, 0 to 65535."),
+        ("event_id" = u16, Path, minimum = 0, maximum = 65535, description = "Event ID, 0 to 65535."),
         ("source" = Option<String>, Query, description = "Only articles naming this event source (any case)."),
     ),
     responses(
@@ -193,15 +194,16 @@ pub async fn events(
 }
 
 /// The JSON body of a suggest request.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct SuggestBody {
     text: String,
 }
 
 /// Articles for pasted ticket text, log lines or Event Viewer XML.
 #[utoipa::path(post, path = "/api/v1/suggest", tag = "search",
-    params(("limit" = Option<usize>, Query, description = "Hits, 1 to 100 (default 10).")),
-    request_body(description = "Ticket text as `text/plain`, `{\"text\": ...}` as `application/json`, or Event Viewer XML (one `<Event>` or an `<Events>` export) as `application/xml`. At most 1 MiB.", content_type = "text/plain"),
+    params(("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits, 1 to 100 (default 10).")),
+    request_body(description = "Ticket text as `text/plain`, `{\"text\": ...}` as `application/json`, or Event Viewer XML (one `<Event>` or an `<Events>` export) as `application/xml`. At most 1 MiB.",
+        content((String = "text/plain"), (SuggestBody = "application/json"), (String = "application/xml"))),
     responses(
         (status = 200, description = "The events, codes and article ids found, and the ranked hits with their fixes.", content_type = "application/json"),
         (status = 400, description = "The body is not what its type says.", body = Problem, content_type = "application/problem+json"),
