@@ -1,5 +1,5 @@
 //! The real legacy corpus, imported whole: run by CI with `KBASE_CORPUS` pointing at the
-//! unpacked `kb-legacy-dev.tar.xz` (a folder holding `txt/`). Build it optimised:
+//! unpacked `kb-legacy-dev.tar.xz` (a folder holding `txt/`). The test profile is optimised:
 //! `KBASE_CORPUS=DIR cargo test --test corpus -- --nocapture`.
 //!
 //! The checks here are written independently of the importer: the header, the title's
