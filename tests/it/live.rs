@@ -319,11 +319,17 @@ async fn slow_headers_are_cut_off_and_oversized_bodies_refused_before_reading() 
 async fn requests_refused_before_routing_get_a_bodiless_answer_and_a_closed_connection() {
     let site = Site::new();
     let s = Running::start(site.config()).await;
+    // More header fields than the HTTP library parses (100), and a header block larger
+    // than its read buffer (about 400 KB; a block that arrives in one read may be parsed
+    // whole, so this one is far larger).
+    let many: String = (0..150).map(|n| format!("X-{n}: v\r\n")).collect();
+    let many = format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n");
     let huge = format!(
         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
-        "a".repeat(500_000)
+        "a".repeat(4_000_000)
     );
     for (request, status) in [
+        (many.into_bytes(), "431"),
         (huge.into_bytes(), "431"),
         (b"NOT\x01HTTP AT ALL\r\n\r\n".to_vec(), "400"),
     ] {
