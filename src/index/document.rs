@@ -214,8 +214,11 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
         doc.add_text(fields.event_any, id.to_string());
     }
 
-    // Codes: named in the title or front matter, or anywhere.
+    // Codes: named in the title, in the title or front matter, or anywhere.
     let mut strong = extract::codes(article.title());
+    for c in &strong {
+        doc.add_text(fields.code_title, c.to_lowercase());
+    }
     for c in &f.codes {
         for n in extract::codes(c)
             .into_iter()
@@ -257,7 +260,7 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
             section: s.kind.to_string(),
             heading: s.heading.clone(),
             anchor: s.anchor.clone(),
-            text: excerpt(&s.text(), FIX_CHARS),
+            text: excerpt(&fix_text(&s.text()), FIX_CHARS),
         }),
         lead: escape_html(
             &stored
@@ -393,6 +396,40 @@ fn code_forms(code: &str) -> Vec<String> {
     forms
 }
 
+/// A fix's plain text without the paragraphs that open many fixes and say nothing of the
+/// fix itself: the registry-editing warning (about 400 legacy resolutions start with it),
+/// a lead-in that only announces what follows ("To work around this problem, do one of
+/// the following:"), a "Microsoft has confirmed…" status line and the sample-code
+/// disclaimer. Only leading paragraphs go, and when nothing else is left the text stays
+/// whole: the inline fix should be the first thing to do.
+pub fn fix_text(text: &str) -> String {
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    let keep = paragraphs
+        .iter()
+        .position(|p| !is_boilerplate(p))
+        .unwrap_or(0);
+    paragraphs[keep..].join("\n\n")
+}
+
+/// Whether a paragraph is one of [`fix_text`]'s openings.
+fn is_boilerplate(paragraph: &str) -> bool {
+    let p = paragraph.trim().to_lowercase();
+    let p = p.trim_start_matches(['*', '_', ' ']);
+    if p.is_empty() {
+        return true;
+    }
+    let registry_warning = (p.starts_with("warning") || p.starts_with("important"))
+        && p.contains("registry")
+        && (p.contains("incorrectly") || p.contains("back up"));
+    let lead_in = p.ends_with(':')
+        && p.chars().count() <= 160
+        && (p.starts_with("to ") || p.contains("following"));
+    registry_warning
+        || lead_in
+        || p.starts_with("microsoft has confirmed")
+        || p.starts_with("microsoft provides programming examples for illustration only")
+}
+
 /// The first `max` characters of `text` or less, cut after a sentence when one ends past
 /// the first third, else at a word boundary with an ellipsis; whitespace folded.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -478,6 +515,23 @@ mod tests {
             excerpt(&text, 60),
             "1. In Control Panel, double-click Services."
         );
+    }
+
+    #[test]
+    fn fixes_lose_their_boilerplate_openings_and_nothing_else() {
+        let warned = "WARNING: If you use Registry Editor incorrectly, you may cause serious problems.\n\nTo work around this problem, do one of the following:\n\n1. Stop the service.\n2. Start it again.";
+        assert_eq!(fix_text(warned), "1. Stop the service.\n2. Start it again.");
+        let status = "Microsoft has confirmed this to be a problem in Windows NT 4.0.\n\nInstall Service Pack 4.";
+        assert_eq!(fix_text(status), "Install Service Pack 4.");
+        // A paragraph that is itself the fix stays, even when it opens with "To resolve".
+        let real = "To resolve this problem, obtain the latest service pack.\n\nMore text.";
+        assert_eq!(fix_text(real), real);
+        // A later warning is part of the fix's text.
+        let later =
+            "Edit the key.\n\nWARNING: If you use Registry Editor incorrectly, things break.";
+        assert_eq!(fix_text(later), later);
+        // Nothing but boilerplate: kept whole rather than shown empty.
+        assert_eq!(fix_text("To resolve this issue:"), "To resolve this issue:");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -49,6 +49,8 @@ pub struct Fields {
     pub source_event: Field,
     /// Event sources, lower-cased.
     pub source: Field,
+    /// Codes named in the title: the articles a code search wants first.
+    pub code_title: Field,
     /// Codes named in the title or front matter.
     pub code_strong: Field,
     /// Codes found anywhere.
@@ -100,6 +102,7 @@ pub fn build() -> (Schema, Fields) {
         event_any: b.add_text_field("event_any", STRING),
         source_event: b.add_text_field("source_event", STRING),
         source: b.add_text_field("source", STRING),
+        code_title: b.add_text_field("code_title", STRING),
         code_strong: b.add_text_field("code_strong", STRING),
         code_any: b.add_text_field("code_any", STRING),
         product: b.add_text_field("product", STRING),

@@ -74,6 +74,8 @@ pub(crate) fn scores(top: Vec<((Score, Option<String>), DocAddress)>) -> Vec<(Sc
 pub struct Engine {
     index: SearchIndex,
     analyzer: TextAnalyzer,
+    /// The analyzer for highlighting stored text ([`analyzer::snippet_analyzer`]).
+    snippet_analyzer: TextAnalyzer,
     sources: HashSet<String>,
     facet_tables: facets::FacetTables,
     /// Per segment (in the searcher's order, fixed for an engine's life): the hit
@@ -115,6 +117,7 @@ impl Engine {
         Ok(Engine {
             index,
             analyzer,
+            snippet_analyzer: crate::index::analyzer::snippet_analyzer(),
             sources,
             facet_tables,
             hit_columns,
@@ -259,7 +262,7 @@ impl Engine {
                 finder,
                 generator: SnippetGenerator::new(
                     plan.highlight.clone(),
-                    analyzer,
+                    self.snippet_analyzer.clone(),
                     self.index.fields.body,
                     SNIPPET_CHARS,
                 ),

@@ -59,6 +59,8 @@ pub struct Plan {
     clauses: Vec<Vec<(Item, Vec<String>)>>,
     /// How many clauses the strict query requires.
     required: usize,
+    /// Words that add to the score but are never required ([`is_soft_word`]).
+    soft: Vec<Box<dyn Query>>,
     /// The whole query as a phrase, for pasted messages and titles.
     whole_phrase: Option<Box<dyn Query>>,
     filters: Filters,
@@ -97,9 +99,13 @@ fn constant(field: Field, text: &str, score: f32) -> (Occur, Box<dyn Query>) {
     )
 }
 
-/// The analysed words of `text`: the first token at each position, so the letter and
-/// digit parts the analyzer adds for documents are not required of queries.
-fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+/// The analysed words of `text`: the tokens whose text no longer token covers, so the
+/// letter and digit parts the analyzer adds for documents (`enc` of `ENC9632`) and the
+/// parts of a hyphenated word (asked for joined: `e-mail` is `email`) are not required of
+/// queries.
+/// The tokens of a phrase: the first at each position, so that the parts of a
+/// hyphenated word keep their positions (`left-hand side` matches as written).
+fn analyse_phrase(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut last = usize::MAX;
     analyzer.token_stream(text).process(&mut |t| {
@@ -109,6 +115,23 @@ fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
         }
     });
     out
+}
+
+fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut tokens: Vec<(String, usize, usize)> = Vec::new();
+    analyzer.token_stream(text).process(&mut |t| {
+        tokens.push((t.text.clone(), t.offset_from, t.offset_to));
+    });
+    let covered = |&(_, from, to): &(String, usize, usize)| {
+        tokens
+            .iter()
+            .any(|&(_, f, t)| f <= from && to <= t && t - f > to - from)
+    };
+    tokens
+        .iter()
+        .filter(|t| !covered(t))
+        .map(|(text, _, _)| text.clone())
+        .collect()
 }
 
 /// One analysed token in any text field, boosted per field; with `fuzzy`, long
@@ -269,7 +292,18 @@ impl Plan {
         }
         for code in &parsed.codes {
             let lower = code.to_ascii_lowercase();
-            structured.push(constant(f.code_strong, &lower, STRONG));
+            // Scores add up: named in the title (and so in the front matter too) above
+            // listed in the front matter above mentioned in passing, for a search for
+            // one code with a few words at most (`0x7b blue screen`). A pasted message
+            // (several codes, or many words) is looking for its own text, which the
+            // words decide among the articles that list its codes.
+            let code_search = parsed.codes.len() == 1 && parsed.clauses.len() <= 3;
+            if !code_search {
+                structured.push(constant(f.code_strong, &lower, STRONG));
+            } else {
+                structured.push(constant(f.code_title, &lower, STRONG));
+                structured.push(constant(f.code_strong, &lower, META));
+            }
             structured.push(constant(f.code_any, &lower, WEAK));
             highlight.insert(lower.trim_start_matches("0x").to_owned(), 1.0);
             highlight.insert(lower, 1.0);
@@ -285,6 +319,7 @@ impl Plan {
         }
 
         let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut soft: Vec<Box<dyn Query>> = Vec::new();
         let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut clauses: Vec<Vec<(Item, Vec<String>)>> = Vec::new();
         let mut plain_tokens: Vec<String> = Vec::new();
@@ -295,10 +330,11 @@ impl Plan {
                 .any_of
                 .iter()
                 .map(|item| {
-                    let text = match item {
-                        Item::Word(w) | Item::Phrase(w) | Item::Field(_, w) => w,
+                    let tokens = match item {
+                        Item::Word(w) | Item::Field(_, w) => analyse(analyzer, w),
+                        Item::Phrase(w) => analyse_phrase(analyzer, w),
                     };
-                    (item.clone(), analyse(analyzer, text))
+                    (item.clone(), tokens)
                 })
                 .collect();
             if clause.negated {
@@ -316,17 +352,25 @@ impl Plan {
             for t in analysed.iter().flat_map(|(_, tokens)| tokens) {
                 highlight.entry(t.clone()).or_insert(0.5);
             }
-            match (analysed.as_slice(), strict.len()) {
-                ([(Item::Word(_), tokens)], 1) => {
+            let is_soft = match (analysed.as_slice(), strict.len()) {
+                ([(Item::Word(w), _)], 1) => {
                     plain_words += 1;
-                    plain_tokens.extend(tokens.iter().cloned());
+                    plain_tokens.extend(analyse_phrase(analyzer, w));
+                    is_soft_word(w)
                 }
-                _ => only_plain_words = false,
-            }
-            if !strict.is_empty() {
+                _ => {
+                    only_plain_words = false;
+                    false
+                }
+            };
+            if strict.is_empty() {
+                clauses.push(analysed);
+            } else if is_soft {
+                soft.push(any_of(strict));
+            } else {
                 required.push(any_of(strict));
+                clauses.push(analysed);
             }
-            clauses.push(analysed);
         }
 
         let mut whole_phrase: Option<Box<dyn Query>> = None;
@@ -339,7 +383,11 @@ impl Plan {
             ];
             whole_phrase = Some(phrase_query(&fields, &plain_tokens));
         }
-        let words_strict = words_query(&required, required.len(), &whole_phrase);
+        if required.is_empty() {
+            // Nothing but soft words ("not working"): they are the query.
+            required = std::mem::take(&mut soft);
+        }
+        let words_strict = words_query(&required, required.len(), &soft, &whole_phrase);
         let strict = combine(&structured, words_strict, &excluded, filters, f);
         Plan {
             strict,
@@ -348,6 +396,7 @@ impl Plan {
             excluded,
             clauses,
             required: required.len(),
+            soft,
             whole_phrase,
             filters: filters.clone(),
         }
@@ -379,10 +428,59 @@ impl Plan {
             }
         }
         (!optional.is_empty() && (self.required > 1 || optional.len() == 1)).then(|| {
-            let words = words_query(&optional, optional.len().div_ceil(2), &self.whole_phrase);
+            let words = words_query(
+                &optional,
+                optional.len().div_ceil(2),
+                &self.soft,
+                &self.whole_phrase,
+            );
             combine(&self.structured, words, &self.excluded, &self.filters, f)
         })
     }
+}
+
+/// Words that count when an article has them but are never required of it: negations
+/// and contractions, which articles spell out (in the legacy archive `does not` is in
+/// 15,836 articles, `doesn't` in 1,356 and `doesnt` in 1; `cannot` 10,756, `unable to`
+/// 3,417, `cant` 8; `wont` 2, `dont` 3, `isnt` 0), so the form a technician types is
+/// rarely the article's; and the fillers typed after the real words (`error`, `problem`,
+/// `issue`, `help`, `not working`), which half the articles carry in some other sense.
+/// Matched on the word as typed, apostrophes dropped.
+pub(crate) fn is_soft_word(word: &str) -> bool {
+    let w: String = word
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '’'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    matches!(
+        w.as_str(),
+        "not"
+            | "no"
+            | "cannot"
+            | "cant"
+            | "unable"
+            | "doesnt"
+            | "dont"
+            | "didnt"
+            | "isnt"
+            | "arent"
+            | "wasnt"
+            | "werent"
+            | "wont"
+            | "wouldnt"
+            | "couldnt"
+            | "shouldnt"
+            | "hasnt"
+            | "havent"
+            | "error"
+            | "errors"
+            | "problem"
+            | "problems"
+            | "issue"
+            | "issues"
+            | "help"
+            | "working"
+    )
 }
 
 fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
@@ -394,10 +492,12 @@ fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
-/// At least `min` of `items` must match; the whole-query phrase, if any, adds to the score.
+/// At least `min` of `items` must match; the soft words and the whole-query phrase, if
+/// any, add to the score.
 fn words_query(
     items: &[Box<dyn Query>],
     min: usize,
+    soft: &[Box<dyn Query>],
     phrase: &Option<Box<dyn Query>>,
 ) -> Option<Box<dyn Query>> {
     if items.is_empty() {
@@ -417,6 +517,7 @@ fn words_query(
         ))
     };
     let mut clauses = vec![(Occur::Must, words)];
+    clauses.extend(soft.iter().map(|q| (Occur::Should, q.box_clone())));
     if let Some(p) = phrase {
         clauses.push((Occur::Should, p.box_clone()));
     }

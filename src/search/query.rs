@@ -300,35 +300,62 @@ fn recognise(
             .and_then(at)
             .and_then(|w| w.parse::<u32>().ok())
             .filter(|n| (0..=65535).contains(n));
-        push_unique(&mut out.sources, phrase.clone());
         if let Some(e) = event.or(before) {
+            push_unique(&mut out.sources, phrase.clone());
             push_unique(&mut out.source_events, (phrase, e as u16));
             push_unique(&mut out.event_ids, e as u16);
             return Some(n + usize::from(event.is_some()));
         }
+        // "userenv event 1030", "MSExchangeIS event id 1000": the event recogniser takes
+        // the rest.
+        if let Some(e) = event_after(&at, i + n) {
+            push_unique(&mut out.sources, phrase.clone());
+            push_unique(&mut out.source_events, (phrase, e));
+            return Some(n);
+        }
+        // A source name alone is the query; anywhere else it is only words: "exchange
+        // server wont start" is about no event source `server`.
+        if n == tokens.len() {
+            push_unique(&mut out.sources, phrase);
+        }
         break;
     }
 
-    // A bare number: an article id (5-6 digits) and, in a short query, an event ID.
+    // A bare number: an article id (5-6 digits) and, in a short query, an event ID; and
+    // always a word too, so that a number that is neither (Exchange's event 94086, a
+    // port, a build number) finds the articles that name it, below those that have it
+    // as an id.
     if is_number(t) && t.len() <= 7 {
         let n: u32 = t.parse().ok()?;
-        let mut structured = false;
         if (5..=6).contains(&t.trim_start_matches('0').len()) {
             push_unique(
                 &mut out.article_ids,
                 format!("Q{}", t.trim_start_matches('0')),
             );
-            structured = true;
         }
         if (1..=65535).contains(&n) && words_in_query <= 1 {
             push_unique(&mut out.event_ids, n as u16);
-            structured = true;
-        }
-        if structured && words_in_query == 0 {
-            return Some(1);
         }
     }
     None
+}
+
+/// The event ID of "event 1030", "event id 1030" or "eventid 1030" starting at token `j`.
+fn event_after<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<u16> {
+    let first = at(j)?.to_lowercase();
+    let number = match first.as_str() {
+        "event" | "eventid" | "event-id" => match at(j + 1)?.to_lowercase().as_str() {
+            "id" | "no" | "number" => at(j + 2)?,
+            _ => at(j + 1)?,
+        },
+        _ => return None,
+    };
+    number
+        .trim_start_matches('#')
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=65535).contains(n))
+        .map(|n| n as u16)
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -506,7 +533,12 @@ mod tests {
         ] {
             let r = p(q);
             assert_eq!(r.event_ids, [5058], "{q}");
-            assert!(r.clauses.is_empty(), "{q}: {:?}", r.clauses);
+            if q == "5058" {
+                // A bare number is a word too, for the articles that name it otherwise.
+                assert_eq!(words(&r), ["5058"], "{q}");
+            } else {
+                assert!(r.clauses.is_empty(), "{q}: {:?}", r.clauses);
+            }
         }
         assert_eq!(p("Event IDs 7000 and 7001").event_ids, [7000, 7001]);
         assert_eq!(p("event id 70000").event_ids, Vec::<u16>::new());
@@ -529,7 +561,33 @@ mod tests {
         );
         let r = p("userenv event 1030");
         assert_eq!(r.sources, ["userenv"]);
+        assert_eq!(r.source_events, [("userenv".to_owned(), 1030)]);
         assert_eq!(r.event_ids, [1030]);
+        let r = p("MSExchangeIS event id 1000 after restore");
+        assert_eq!(r.source_events, [("msexchangeis".to_owned(), 1000)]);
+        let r = p("1000 MSExchangeIS");
+        assert_eq!(r.source_events, [("msexchangeis".to_owned(), 1000)]);
+    }
+
+    #[test]
+    fn a_source_name_in_running_words_is_only_a_word() {
+        let is_source = |s: &str| matches!(s, "server" | "dns" | "browser" | "print");
+        for q in [
+            "exchange server wont start",
+            "file server slow",
+            "dns lookup fails",
+            "print server hangs",
+            "browser crashes",
+        ] {
+            let r = parse(q, &is_source);
+            assert!(r.sources.is_empty(), "{q}: {:?}", r.sources);
+            assert_eq!(words(&r).len(), q.split(' ').count(), "{q}");
+        }
+        assert_eq!(parse("browser", &is_source).sources, ["browser"]);
+        assert_eq!(
+            parse("dns 4013", &is_source).source_events,
+            [("dns".to_owned(), 4013)]
+        );
     }
 
     #[test]

@@ -682,3 +682,163 @@ fn hits_whose_scores_tie_come_in_article_id_order_whatever_the_files_order() {
         .collect();
     assert_eq!(page, ["KB-20"], "pages follow the same order");
 }
+
+/// Articles for the ways technicians type: an event source named like an everyday word,
+/// an event ID beyond 65535, a fix that opens with boilerplate.
+fn helpdesk_folder() -> Folder {
+    let f = Folder::new();
+    f.write(
+        "exchange.md",
+        &article(
+            "EX1",
+            "Exchange Server services do not start after a restore",
+            "",
+            "## Symptoms\n\nThe information store does not start.\n\n## Resolution\n\nWARNING: If you use Registry Editor incorrectly, you may cause serious problems that may require you to reinstall your operating system.\n\nTo resolve this problem, follow these steps:\n\n1. Run the repair tool on the database.\n2. Start the services again.",
+        ),
+    );
+    f.write(
+        "srv.md",
+        &article(
+            "SRV1",
+            "Browsing list errors",
+            "events:\n  - id: 2511\n    source: Server\n",
+            "## Symptoms\n\nThe browse list is empty.\n\n## Resolution\n\nRestart the computer browser.",
+        ),
+    );
+    f.write(
+        "connector.md",
+        &article(
+            "CON1",
+            "Connector logs Event ID 94086 when a message cannot be routed",
+            "",
+            "## Symptoms\n\nEvent 94086 is logged.\n\n## Resolution\n\nRecreate the routing group connector.",
+        ),
+    );
+    f
+}
+
+#[test]
+fn a_word_that_names_an_event_source_is_a_word_unless_an_event_id_is_next_to_it() {
+    let f = helpdesk_folder();
+    let (engine, _) = f.open();
+    let r = engine
+        .search(&SearchRequest::new("exchange server wont start"))
+        .unwrap();
+    assert!(
+        r.interpreted.sources.is_empty(),
+        "{:?}",
+        r.interpreted.sources
+    );
+    let ids: Vec<&str> = r.hits.iter().map(|h| h.card.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["EX1"],
+        "the article with source `Server` is not about this"
+    );
+    // Next to an event ID, or alone, the word is the source.
+    assert_eq!(f.ids("server 2511"), ["SRV1"]);
+    assert_eq!(f.ids("server event id 2511"), ["SRV1"]);
+    let r = engine.search(&SearchRequest::new("server")).unwrap();
+    assert_eq!(r.interpreted.sources, ["server"]);
+    assert!(r.hits.iter().any(|h| h.card.id == "SRV1"), "{:?}", r.hits);
+}
+
+#[test]
+fn a_number_that_is_no_event_id_or_article_finds_the_articles_naming_it() {
+    let f = helpdesk_folder();
+    assert_eq!(f.ids("94086"), ["CON1"]);
+    assert_eq!(f.ids("event 94086"), ["CON1"]);
+}
+
+#[test]
+fn the_inline_fix_skips_the_registry_warning_and_the_lead_in() {
+    let f = helpdesk_folder();
+    let (engine, _) = f.open();
+    let r = engine
+        .search(&SearchRequest::new("exchange restore"))
+        .unwrap();
+    let fix = r.hits[0].fix.as_ref().unwrap();
+    assert!(
+        fix.text
+            .starts_with("1. Run the repair tool on the database."),
+        "{}",
+        fix.text
+    );
+    assert!(
+        fix.text.contains("2. Start the services again."),
+        "{}",
+        fix.text
+    );
+    // The article keeps its text whole: only the inline fix leaves the opening out.
+    let a = engine.article("EX1").unwrap().unwrap();
+    assert!(a
+        .sections
+        .iter()
+        .any(|s| s.markdown.contains("WARNING: If you use Registry Editor")));
+}
+
+#[test]
+fn a_code_named_in_the_title_ranks_above_one_listed_above_one_mentioned() {
+    let f = Folder::new();
+    f.write(
+        "a.md",
+        &article(
+            "A1",
+            "Setup stops copying files",
+            "",
+            "## Symptoms\n\nSetup logs 0x80070005 among other errors.\n\n## Resolution\n\nRun setup again.",
+        ),
+    );
+    f.write(
+        "b.md",
+        &article(
+            "B1",
+            "Access is denied when you install updates",
+            "codes: [\"0x80070005\"]\n",
+            "## Symptoms\n\nThe update fails.\n\n## Resolution\n\nReset the permissions.",
+        ),
+    );
+    f.write(
+        "c.md",
+        &article(
+            "C1",
+            "Error 0x80070005 when you start the service",
+            "",
+            "## Symptoms\n\nThe service does not start.\n\n## Resolution\n\nGrant the account the right.",
+        ),
+    );
+    for q in ["0x80070005", "80070005", "error 0x80070005"] {
+        assert_eq!(f.ids(q), ["C1", "B1", "A1"], "{q}");
+    }
+}
+
+#[test]
+fn words_as_technicians_type_them_find_the_article_as_written() {
+    let f = Folder::new();
+    f.write(
+        "folders.md",
+        &article(
+            "OL1",
+            "Unable to Open Your Default E-Mail Folders",
+            "",
+            "## Symptoms\n\nWhen you start Outlook, you receive a message that the set of folders could not be opened.\n\n## Resolution\n\nRepair the personal folders file.",
+        ),
+    );
+    f.write(
+        "other.md",
+        &article(
+            "OL2",
+            "Outlook opens slowly",
+            "",
+            "## Symptoms\n\nOutlook takes a minute to open the mail folders.\n\n## Resolution\n\nCompact the folders.",
+        ),
+    );
+    for q in [
+        "outlook cannot open default email folders",
+        "outlook can't open default e-mail folders",
+        "outlook cant open default email folders error",
+        "unable to open default email folders",
+    ] {
+        assert_eq!(f.ids(q).first().map(String::as_str), Some("OL1"), "{q}");
+    }
+}
