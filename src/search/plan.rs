@@ -99,39 +99,36 @@ fn constant(field: Field, text: &str, score: f32) -> (Occur, Box<dyn Query>) {
     )
 }
 
-/// The analysed words of `text`: the tokens whose text no longer token covers, so the
-/// letter and digit parts the analyzer adds for documents (`enc` of `ENC9632`) and the
-/// parts of a hyphenated word (asked for joined: `e-mail` is `email`) are not required of
-/// queries.
-/// The tokens of a phrase: the first at each position, so that the parts of a
-/// hyphenated word keep their positions (`left-hand side` matches as written).
-fn analyse_phrase(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut last = usize::MAX;
+/// One pass of the analyzer over `text`, seen two ways. Words: the tokens whose text no
+/// longer token covers, so the letter and digit parts the analyzer adds for documents
+/// (`enc` of `ENC9632`) and the parts of a hyphenated word (asked for joined: `e-mail` is
+/// `email`) are not required of queries. Phrase: the first token at each position, so
+/// that the parts of a hyphenated word keep their positions (`left-hand side` matches as
+/// written).
+fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> (Vec<String>, Vec<String>) {
+    let mut tokens: Vec<(String, usize, usize, usize)> = Vec::new();
     analyzer.token_stream(text).process(&mut |t| {
-        if t.position != last {
-            out.push(t.text.clone());
-            last = t.position;
-        }
+        tokens.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
     });
-    out
-}
-
-fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-    let mut tokens: Vec<(String, usize, usize)> = Vec::new();
-    analyzer.token_stream(text).process(&mut |t| {
-        tokens.push((t.text.clone(), t.offset_from, t.offset_to));
-    });
-    let covered = |&(_, from, to): &(String, usize, usize)| {
+    let covered = |&(_, _, from, to): &(String, usize, usize, usize)| {
         tokens
             .iter()
-            .any(|&(_, f, t)| f <= from && to <= t && t - f > to - from)
+            .any(|&(_, _, f, t)| f <= from && to <= t && t - f > to - from)
     };
-    tokens
+    let words = tokens
         .iter()
         .filter(|t| !covered(t))
-        .map(|(text, _, _)| text.clone())
-        .collect()
+        .map(|t| t.0.clone())
+        .collect();
+    let mut phrase = Vec::new();
+    let mut last = usize::MAX;
+    for (text, position, _, _) in &tokens {
+        if *position != last {
+            phrase.push(text.clone());
+            last = *position;
+        }
+    }
+    (words, phrase)
 }
 
 /// One analysed token in any text field, boosted per field; with `fuzzy`, long
@@ -326,13 +323,20 @@ impl Plan {
         let mut plain_words = 0;
         let mut only_plain_words = true;
         for clause in &parsed.clauses {
+            // Each item analysed once; a word keeps its phrase tokens for the whole-query
+            // phrase.
+            let mut phrases: Vec<Vec<String>> = Vec::new();
             let analysed: Vec<(Item, Vec<String>)> = clause
                 .any_of
                 .iter()
                 .map(|item| {
                     let tokens = match item {
-                        Item::Word(w) | Item::Field(_, w) => analyse(analyzer, w),
-                        Item::Phrase(w) => analyse_phrase(analyzer, w),
+                        Item::Word(w) | Item::Field(_, w) => {
+                            let (words, phrase) = analyse(analyzer, w);
+                            phrases.push(phrase);
+                            words
+                        }
+                        Item::Phrase(w) => analyse(analyzer, w).1,
                     };
                     (item.clone(), tokens)
                 })
@@ -355,7 +359,7 @@ impl Plan {
             let is_soft = match (analysed.as_slice(), strict.len()) {
                 ([(Item::Word(w), _)], 1) => {
                     plain_words += 1;
-                    plain_tokens.extend(analyse_phrase(analyzer, w));
+                    plain_tokens.extend(phrases.pop().unwrap_or_default());
                     is_soft_word(w)
                 }
                 _ => {

@@ -216,35 +216,11 @@ fn recognise(
         push_unique(&mut out.event_ids, n as u16);
         return Some(1);
     }
-    if matches!(
-        lower.as_str(),
-        "event" | "events" | "eventid" | "eventids" | "event-id"
-    ) {
-        let mut j = i + 1;
-        if at(j).is_some_and(|w| {
-            matches!(
-                w.to_lowercase().as_str(),
-                "id" | "ids" | "id's" | "no" | "number"
-            )
-        }) {
-            j += 1;
-        }
-        let mut found = Vec::new();
-        while let Some(w) = at(j) {
-            let w = w.trim_start_matches('#');
-            match w.parse::<u32>() {
-                Ok(n) if (0..=65535).contains(&n) => found.push(n as u16),
-                _ if !found.is_empty() && matches!(w, "and" | "or" | "&") => {}
-                _ => break,
-            }
-            j += 1;
-        }
-        if !found.is_empty() {
-            found
-                .into_iter()
-                .for_each(|n| push_unique(&mut out.event_ids, n));
-            return Some(j - i);
-        }
+    if let Some((found, consumed)) = event_words(&at, i) {
+        found
+            .into_iter()
+            .for_each(|n| push_unique(&mut out.event_ids, n));
+        return Some(consumed);
     }
 
     // STOP 0x0000007B / stop 7b / STOP: c000021a
@@ -340,22 +316,41 @@ fn recognise(
     None
 }
 
-/// The event ID of "event 1030", "event id 1030" or "eventid 1030" starting at token `j`.
-fn event_after<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<u16> {
+/// The event IDs of "event id 5058", "event 1030", "event ids 7000 and 7001" starting at
+/// token `j`, and how many tokens they take.
+fn event_words<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<(Vec<u16>, usize)> {
     let first = at(j)?.to_lowercase();
-    let number = match first.as_str() {
-        "event" | "eventid" | "event-id" => match at(j + 1)?.to_lowercase().as_str() {
-            "id" | "no" | "number" => at(j + 2)?,
-            _ => at(j + 1)?,
-        },
-        _ => return None,
-    };
-    number
-        .trim_start_matches('#')
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=65535).contains(n))
-        .map(|n| n as u16)
+    if !matches!(
+        first.as_str(),
+        "event" | "events" | "eventid" | "eventids" | "event-id"
+    ) {
+        return None;
+    }
+    let mut k = j + 1;
+    if at(k).is_some_and(|w| {
+        matches!(
+            w.to_lowercase().as_str(),
+            "id" | "ids" | "id's" | "no" | "number"
+        )
+    }) {
+        k += 1;
+    }
+    let mut found = Vec::new();
+    while let Some(w) = at(k) {
+        let w = w.trim_start_matches('#');
+        match w.parse::<u32>() {
+            Ok(n) if (0..=65535).contains(&n) => found.push(n as u16),
+            _ if !found.is_empty() && matches!(w, "and" | "or" | "&") => {}
+            _ => break,
+        }
+        k += 1;
+    }
+    (!found.is_empty()).then_some((found, k - j))
+}
+
+/// The first event ID of [`event_words`] at token `j`: the event a source before it names.
+fn event_after<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<u16> {
+    event_words(at, j).map(|(found, _)| found[0])
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {

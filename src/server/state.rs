@@ -111,6 +111,9 @@ pub(super) struct Shared {
     /// The index write lock; taken by each reload in turn. `None` when the data folder
     /// cannot be written: the index is then served as it is, without reloads.
     lock: Mutex<Option<IndexLock>>,
+    /// The data folder cannot be written (`lock` is `None`), known at start: asking must
+    /// not wait for a reload, which holds `lock` throughout.
+    read_only: bool,
     metrics: Metrics,
     in_flight: Arc<Semaphore>,
     pub(super) openapi: std::sync::OnceLock<String>,
@@ -171,6 +174,7 @@ impl AppState {
             Err(e) => return Err(e),
         };
         Ok(AppState(Arc::new(Shared {
+            read_only: lock.is_none(),
             templates: RwLock::new(Arc::new(templates)),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
@@ -274,7 +278,7 @@ impl AppState {
 
     /// Whether the data folder cannot be written, so the index is served as it is.
     pub fn read_only(&self) -> bool {
-        lock_or_inner(&self.0.lock).is_none()
+        self.0.read_only
     }
 
     fn reload_blocking(&self, rebuild: bool) -> Result<UpdateReport> {
