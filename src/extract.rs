@@ -263,6 +263,25 @@ pub fn codes(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Any `0x` value of 1 to 8 hex digits.
+static HEX_ANY: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b0x([0-9a-f]{1,8})\b"));
+
+/// The codes a title names: those of [`codes`], and every other `0x` value in it. A title
+/// is too short for a memory dump, so a value it gives (`0xFFFFFC0B After Installing…`,
+/// `Error 270 (0x0000010e)`, a STOP code's parameters) is what the article is about and
+/// what a technician will search for, whatever its range.
+pub fn title_codes(title: &str) -> Vec<String> {
+    let mut found = codes(title);
+    for c in HEX_ANY.captures_iter(title) {
+        if let Some(code) = normalize_hex(&c[1]) {
+            if !found.contains(&code) {
+                found.push(code);
+            }
+        }
+    }
+    found
+}
+
 /// How far before a hex value a STOP code's parameter list may open: the list is short,
 /// and looking further would cost a scan of the whole text per value.
 const STOP_PARAMETERS_LOOKBACK: usize = 256;
@@ -402,6 +421,19 @@ mod tests {
             codes("address 0x00401000 and 0x12345678"),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_title_names_every_hex_value_it_gives() {
+        assert_eq!(
+            title_codes("Err: STOP 0x0000001e {0xc000005, 0xa1000aa7, 0x0}"),
+            ["0x0000001E", "0x0C000005", "0xA1000AA7", "0x00000000"]
+        );
+        assert_eq!(
+            title_codes("Browser Returns Error 270 (0x0000010e)"),
+            ["0x0000010E"]
+        );
+        assert!(codes("Browser Returns Error 270 (0x0000010e)").is_empty());
     }
 
     #[test]

@@ -215,7 +215,7 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
     }
 
     // Codes: named in the title, in the title or front matter, or anywhere.
-    let mut strong = extract::codes(article.title());
+    let mut strong = extract::title_codes(article.title());
     for c in &strong {
         doc.add_text(fields.code_title, c.to_lowercase());
     }
@@ -385,7 +385,7 @@ fn mention_snippet(
 
 /// How a normalised code (`0x0000007B`) may be written: in full, without `0x`, and
 /// without its leading zeros (`0x7B`), lower-cased.
-fn code_forms(code: &str) -> Vec<String> {
+pub(crate) fn code_forms(code: &str) -> Vec<String> {
     let lower = code.to_ascii_lowercase();
     let hex = lower.trim_start_matches("0x");
     let mut forms = vec![lower.clone(), hex.to_owned()];

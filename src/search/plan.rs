@@ -377,6 +377,28 @@ impl Plan {
             }
         }
 
+        // A code is also a word of the query, in any of its written forms: within a code
+        // tier the articles that write it in the title come first (BM25 of the title),
+        // and a code no article lists (`0xFFFFFC0B`) still finds the text that gives it.
+        for code in &parsed.codes {
+            let analysed: Vec<(Item, Vec<String>)> = crate::index::document::code_forms(code)
+                .into_iter()
+                .map(|form| {
+                    let tokens = analyse(analyzer, &form).0;
+                    (Item::Word(form), tokens)
+                })
+                .collect();
+            let strict: Vec<Box<dyn Query>> = analysed
+                .iter()
+                .filter_map(|(item, tokens)| item_query(f, item, tokens, None))
+                .collect();
+            if !strict.is_empty() {
+                only_plain_words = false;
+                required.push(any_of(strict));
+                clauses.push(analysed);
+            }
+        }
+
         let mut whole_phrase: Option<Box<dyn Query>> = None;
         if only_plain_words && plain_words >= 3 && (3..=40).contains(&plain_tokens.len()) {
             let fields = [

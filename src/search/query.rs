@@ -238,6 +238,21 @@ fn recognise(
             push_unique(&mut out.codes, c);
             return Some(j + 1 - i);
         }
+        // `stop e`, `stop 7b`'s all-letter cousins: one or two hex letters are a code only
+        // at the end of the query or before words of a crash (`stop a service` is not).
+        let crash_or_end = at(j + 1).is_none_or(|w| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "blue" | "screen" | "bsod" | "error" | "crash"
+            )
+        });
+        if let Some(c) = at(j)
+            .filter(|w| w.len() <= 2 && w.bytes().all(|b| b.is_ascii_hexdigit()) && crash_or_end)
+            .and_then(extract::normalize_hex)
+        {
+            push_unique(&mut out.codes, c);
+            return Some(j + 1 - i);
+        }
     }
     if let Some(rest) = lower.strip_prefix("stop:").filter(|r| !r.is_empty()) {
         if let Some(c) = stop_code(rest) {
@@ -384,10 +399,13 @@ pub fn code(s: &str) -> Option<String> {
             .flatten();
     }
     let bare = s.strip_suffix(['h', 'H']).unwrap_or(s);
+    // Eight bare hex digits: in the HRESULT/NTSTATUS spaces, or any that mix digits and
+    // letters (`A1000AA7`), which no word or number does.
     if bare.len() == 8
         && bare.bytes().all(|b| b.is_ascii_hexdigit())
         && bare.bytes().any(|b| b.is_ascii_digit())
-        && matches!(bare.as_bytes()[0], b'8' | b'c' | b'C')
+        && (matches!(bare.as_bytes()[0], b'8' | b'c' | b'C')
+            || bare.bytes().any(|b| b.is_ascii_alphabetic()))
     {
         return extract::normalize_hex(bare);
     }
@@ -615,6 +633,12 @@ mod tests {
         }
         assert_eq!(p("STOP: c000021a").codes, ["0xC000021A"]);
         assert!(p("stop ace").codes.is_empty());
+        assert_eq!(p("stop e").codes, ["0x0000000E"]);
+        assert_eq!(p("stop ae blue screen").codes, ["0x000000AE"]);
+        assert!(p("stop a service").codes.is_empty());
+        assert_eq!(p("A1000AA7").codes, ["0xA1000AA7"]);
+        assert!(p("deadbeef").codes.is_empty());
+        assert!(p("12345678").codes.is_empty());
     }
 
     #[test]

@@ -813,6 +813,53 @@ fn a_code_named_in_the_title_ranks_above_one_listed_above_one_mentioned() {
 }
 
 #[test]
+fn any_hex_value_a_title_gives_is_a_code_and_a_code_nobody_lists_is_still_a_word() {
+    let f = Folder::new();
+    f.write(
+        "a.md",
+        &article(
+            "X1",
+            "Mail stays in the queue with error 0xFFFFFC0B after an upgrade",
+            "",
+            "## Symptoms\n\nMessages queue.\n\n## Resolution\n\nRemove the filter.",
+        ),
+    );
+    f.write(
+        "b.md",
+        &article(
+            "X2",
+            "Mail stays in the queue",
+            "",
+            "## Symptoms\n\nThe error is logged in the queue viewer.\n\n## Resolution\n\nRestart the service.",
+        ),
+    );
+    f.write(
+        "c.md",
+        &article(
+            "X3",
+            "Crash dump analysis",
+            "",
+            "## Symptoms\n\nThe dump shows 0x0000010e and 0xA1000AA7 among its values.\n\n## Resolution\n\nNone.",
+        ),
+    );
+    f.write(
+        "d.md",
+        &article(
+            "X4",
+            "Browser returns error 270 (0x0000010e)",
+            "",
+            "## Symptoms\n\nThe page does not load.\n\n## Resolution\n\nClear the cache.",
+        ),
+    );
+    // The code decides: an article that only has the filler word does not come.
+    assert_eq!(f.ids("error 0xFFFFFC0B"), ["X1"]);
+    assert_eq!(f.ids("fffffc0b"), ["X1"]);
+    // Named in the title above named in the text, whatever the range.
+    assert_eq!(f.ids("0x0000010e"), ["X4", "X3"]);
+    assert_eq!(f.ids("A1000AA7"), ["X3"]);
+}
+
+#[test]
 fn words_as_technicians_type_them_find_the_article_as_written() {
     let f = Folder::new();
     f.write(
