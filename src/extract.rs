@@ -17,8 +17,8 @@ use regex::Regex;
 /// it, even though an article's front matter only lists IDs from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventMention {
-    /// The event ID, 1..=65535.
-    pub id: u16,
+    /// The event ID (up to 5 digits in text: longer numbers are article ids, sizes, dates).
+    pub id: u32,
     /// Event source (provider), as written.
     pub source: Option<String>,
     /// Event log (`Application`, `System`, `Security`, ...), capitalised.
@@ -71,7 +71,7 @@ static STOP: LazyLock<Regex> = LazyLock::new(|| {
 static ARTICLE_REF: LazyLock<Regex> = LazyLock::new(|| re(r"\bQ(\d{5,6})\b"));
 
 /// Event IDs named in a title, including the bare `Event 1008` form, in order, unique.
-pub fn title_event_ids(title: &str) -> Vec<u16> {
+pub fn title_event_ids(title: &str) -> Vec<u32> {
     let mut ids = Vec::new();
     for caps in EVENT_ID
         .captures_iter(title)
@@ -82,9 +82,9 @@ pub fn title_event_ids(title: &str) -> Vec<u16> {
     ids
 }
 
-fn push_numbers(list: &str, ids: &mut Vec<u16>) {
+fn push_numbers(list: &str, ids: &mut Vec<u32>) {
     for m in NUMBER.find_iter(list) {
-        if let Ok(n) = m.as_str().parse::<u16>() {
+        if let Ok(n) = m.as_str().parse::<u32>() {
             if !ids.contains(&n) {
                 ids.push(n);
             }
@@ -122,7 +122,7 @@ pub fn text_events(text: &str) -> Vec<EventMention> {
 struct EventSet {
     events: Vec<EventMention>,
     /// Positions in `events` of each ID's mentions.
-    by_id: std::collections::HashMap<u16, Vec<usize>>,
+    by_id: std::collections::HashMap<u32, Vec<usize>>,
 }
 
 impl EventSet {
@@ -353,7 +353,7 @@ mod tests {
             [1004, 1008]
         );
         assert_eq!(title_event_ids("ESE97 Event ID 0 Logged"), [0]);
-        assert_eq!(title_event_ids("Preventing 1000 events"), Vec::<u16>::new());
+        assert_eq!(title_event_ids("Preventing 1000 events"), Vec::<u32>::new());
         assert_eq!(title_event_ids("Capture Event 23s"), [23]);
         assert_eq!(
             title_event_ids("Exchange Stops Responding; Event 7200 1711 1025"),
@@ -367,7 +367,12 @@ mod tests {
             title_event_ids("Event ID 1010, 1016, and 1014"),
             [1010, 1016, 1014]
         );
-        assert_eq!(title_event_ids("Event ID 123456"), Vec::<u16>::new());
+        assert_eq!(title_event_ids("Event ID 123456"), Vec::<u32>::new());
+        assert_eq!(
+            title_event_ids("Connector Logs Event ID 94086 and 65536"),
+            [94086, 65536],
+            "IDs past 16 bits are kept"
+        );
     }
 
     #[test]

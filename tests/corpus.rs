@@ -63,7 +63,7 @@ fn header(text: &str) -> (String, String, String) {
 }
 
 /// Event IDs the title names, by the eval set's own description of title forms.
-fn title_events(title: &str) -> Vec<u16> {
+fn title_events(title: &str) -> Vec<u32> {
     static RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\bevents?\s*(?:id'?s?)?\s*[:#-]?\s*(\d+(?:\s*(?:,|and|&)\s*\d+)*)")
             .unwrap()
@@ -75,8 +75,7 @@ fn title_events(title: &str) -> Vec<u16> {
                 .map(|m| m.as_str().parse::<u32>().unwrap_or(0))
                 .collect::<Vec<_>>()
         })
-        .filter(|n| (1..=65535).contains(n))
-        .map(|n| n as u16)
+        .filter(|n| (1..=99_999).contains(n))
         .collect()
 }
 
@@ -215,7 +214,7 @@ fn the_whole_corpus_imports_faithfully() {
             "{}",
             f.file.display()
         );
-        let ids: Vec<u16> = a.front.events.iter().map(|e| e.id.0).collect();
+        let ids: Vec<u32> = a.front.events.iter().map(|e| e.id.0).collect();
         for e in title_events(&title) {
             if !ids.contains(&e) {
                 missing_events.push(format!(

@@ -15,7 +15,7 @@ pub(crate) const BAD_ID: &str = "is not a valid article id";
 /// Marker that starts every invalid-date message.
 pub(crate) const BAD_DATE: &str = "is not a valid date";
 /// Marker of every out-of-range event id message.
-pub(crate) const BAD_EVENT_ID: &str = "is outside the event id range 1..=65535";
+pub(crate) const BAD_EVENT_ID: &str = "is outside the event id range 1..=4294967295";
 
 /// An article id: `[A-Za-z0-9][A-Za-z0-9_-]{0,63}`, such as `Q190698`.
 ///
@@ -175,15 +175,16 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-/// A Windows event ID, 1 to 65535 (event IDs are 16-bit in the event log).
+/// An event ID, 1 to 4294967295: the event log keeps 16 bits for most providers, but
+/// some log larger numbers (Exchange connectors' 94086) and tools print them as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct EventId(pub u16);
+pub struct EventId(pub u32);
 
 impl EventId {
-    /// Accepts 1..=65535 and explains anything else.
+    /// Accepts 1..=4294967295 and explains anything else.
     pub fn from_number(n: i128) -> Result<EventId, String> {
-        u16::try_from(n)
+        u32::try_from(n)
             .ok()
             .filter(|&n| n > 0)
             .map(EventId)
@@ -203,7 +204,7 @@ impl<'de> Deserialize<'de> for EventId {
         impl Visitor<'_> for V {
             type Value = EventId;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event id from 1 to 65535")
+                f.write_str("an event id from 1 to 4294967295")
             }
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<EventId, E> {
                 EventId::from_number(n.into()).map_err(E::custom)
@@ -314,10 +315,11 @@ mod tests {
     }
 
     #[test]
-    fn event_ids_are_16_bit_and_positive() {
+    fn event_ids_are_positive_and_32_bit() {
         assert_eq!(EventId::from_number(5058), Ok(EventId(5058)));
+        assert_eq!(EventId::from_number(94086), Ok(EventId(94086)));
         assert!(EventId::from_number(0).is_err());
-        assert!(EventId::from_number(65536).is_err());
+        assert!(EventId::from_number(1 << 32).is_err());
         assert!(EventId::from_number(-1).is_err());
     }
 }

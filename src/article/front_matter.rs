@@ -66,7 +66,7 @@ pub struct FrontMatter {
 /// One event an article is about: its ID and, when known, its source and log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventRef {
-    /// The event ID (1..=65535).
+    /// The event ID (1..=4294967295).
     pub id: EventId,
     /// Event source or provider (`MSExchangeKMS`, `Userenv`); matched case-insensitively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -493,12 +493,12 @@ mod tests {
 
     #[test]
     fn errors_point_into_the_file() {
-        let p = parse_yaml("id: a\ntitle: t\nevents:\n  - id: 70000\n");
+        let p = parse_yaml("id: a\ntitle: t\nevents:\n  - id: 0\n");
         let d = &p.diagnostics[0];
         assert_eq!((d.code, d.line, d.column), ("bad-event-id", 5, 9));
         assert_eq!(
             d.message,
-            "events[0].id: event id 70000 is outside the event id range 1..=65535"
+            "events[0].id: event id 0 is outside the event id range 1..=4294967295"
         );
     }
 

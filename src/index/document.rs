@@ -70,7 +70,7 @@ pub struct CodeSnippet {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct EventSnippet {
     /// The event ID.
-    pub id: u16,
+    pub id: u32,
     /// HTML-escaped text with `<mark>` around the ID.
     pub html: String,
 }
@@ -79,7 +79,7 @@ pub struct EventSnippet {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct EventSummary {
     /// Event ID.
-    pub id: u16,
+    pub id: u32,
     /// Source, when known.
     pub source: Option<String>,
 }
@@ -190,7 +190,7 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
     for e in extract::text_events(&all_text) {
         extract::add_event(&mut events, e);
     }
-    let mut any: Vec<u16> = Vec::new();
+    let mut any: Vec<u32> = Vec::new();
     for id in &title_ids {
         doc.add_text(fields.event_title, id.to_string());
         any.push(*id);

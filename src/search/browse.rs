@@ -21,7 +21,7 @@ pub struct EventSourceIds {
     /// The source as the articles write it; `None` for IDs never named with a source.
     pub source: Option<String>,
     /// Its event IDs, ascending.
-    pub ids: Vec<u16>,
+    pub ids: Vec<u32>,
 }
 
 /// A product and how many articles apply to it.
@@ -79,16 +79,16 @@ impl Engine {
         }
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
-        let mut by_source: BTreeMap<String, (String, Vec<u16>)> = BTreeMap::new();
-        let mut sourced: std::collections::HashSet<u16> = std::collections::HashSet::new();
-        let mut all: std::collections::BTreeSet<u16> = std::collections::BTreeSet::new();
+        let mut by_source: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
+        let mut sourced: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut all: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
         for segment in searcher.segment_readers() {
             let pairs = segment.inverted_index(f.source_event)?;
             let mut stream = pairs.terms().stream()?;
             while stream.advance() {
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
                 if let Some((source, id)) = key.rsplit_once(':') {
-                    if let Ok(id) = id.parse::<u16>() {
+                    if let Ok(id) = id.parse::<u32>() {
                         let entry = by_source
                             .entry(source.to_owned())
                             .or_insert_with(|| (source.to_owned(), Vec::new()));
@@ -102,7 +102,7 @@ impl Engine {
             while stream.advance() {
                 if let Ok(id) = std::str::from_utf8(stream.key())
                     .unwrap_or("")
-                    .parse::<u16>()
+                    .parse::<u32>()
                 {
                     all.insert(id);
                 }
@@ -127,7 +127,7 @@ impl Engine {
                 ids,
             })
             .collect();
-        let unsourced: Vec<u16> = all.into_iter().filter(|id| !sourced.contains(id)).collect();
+        let unsourced: Vec<u32> = all.into_iter().filter(|id| !sourced.contains(id)).collect();
         if !unsourced.is_empty() {
             list.push(EventSourceIds {
                 source: None,

@@ -94,7 +94,7 @@ pub struct EventGroup {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EventsResponse {
     /// The event ID asked for.
-    pub event_id: u16,
+    pub event_id: u32,
     /// The source asked for, if any.
     pub source: Option<String>,
     /// Articles matching in all (the groups list at most [`MAX_EVENT_ARTICLES`]).
@@ -204,7 +204,7 @@ impl Engine {
     /// The articles naming `event_id` (only with `source`, when given), grouped by source.
     pub fn events(
         &self,
-        event_id: u16,
+        event_id: u32,
         source: Option<&str>,
     ) -> Result<EventsResponse, SearchError> {
         self.check_fault()?;

@@ -56,11 +56,11 @@ pub struct ParsedQuery {
     /// Article ids, normalised (`Q190698`).
     pub article_ids: Vec<String>,
     /// Event IDs.
-    pub event_ids: Vec<u16>,
+    pub event_ids: Vec<u32>,
     /// Event sources recognised, lower-cased.
     pub sources: Vec<String>,
     /// Source + event ID pairs (`msexchangeis`, 1000).
-    pub source_events: Vec<(String, u16)>,
+    pub source_events: Vec<(String, u32)>,
     /// Error and STOP codes, normalised (`0x0000007B`).
     pub codes: Vec<String>,
     /// Everything else.
@@ -162,7 +162,7 @@ fn field_item(field: &str, value: &str, out: &mut ParsedQuery) -> Option<Item> {
         "source" => Some(Item::Field(FieldName::Source, value.to_lowercase())),
         "event" => {
             match value.trim_matches(EDGE).parse::<u32>() {
-                Ok(n) if (0..=65535).contains(&n) => push_unique(&mut out.event_ids, n as u16),
+                Ok(n) => push_unique(&mut out.event_ids, n),
                 _ => return word(value),
             }
             None
@@ -209,11 +209,8 @@ fn recognise(
                 .and_then(|r| r.strip_prefix(['=', ':', '#']))
                 .filter(|r| is_number(r))
         });
-    if let Some(n) = joined_event
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (0..=65535).contains(n))
-    {
-        push_unique(&mut out.event_ids, n as u16);
+    if let Some(n) = joined_event.and_then(|n| n.parse::<u32>().ok()) {
+        push_unique(&mut out.event_ids, n);
         return Some(1);
     }
     if let Some((found, consumed)) = event_words(&at, i) {
@@ -283,18 +280,15 @@ fn recognise(
         if !is_source(&phrase) {
             continue;
         }
-        let event = at(i + n)
-            .and_then(|w| w.parse::<u32>().ok())
-            .filter(|n| (0..=65535).contains(n));
+        let event = at(i + n).and_then(|w| w.parse::<u32>().ok());
         let before = i
             .checked_sub(1)
             .and_then(at)
-            .and_then(|w| w.parse::<u32>().ok())
-            .filter(|n| (0..=65535).contains(n));
+            .and_then(|w| w.parse::<u32>().ok());
         if let Some(e) = event.or(before) {
             push_unique(&mut out.sources, phrase.clone());
-            push_unique(&mut out.source_events, (phrase, e as u16));
-            push_unique(&mut out.event_ids, e as u16);
+            push_unique(&mut out.source_events, (phrase, e));
+            push_unique(&mut out.event_ids, e);
             return Some(n + usize::from(event.is_some()));
         }
         // "userenv event 1030", "MSExchangeIS event id 1000": the event recogniser takes
@@ -324,8 +318,9 @@ fn recognise(
                 format!("Q{}", t.trim_start_matches('0')),
             );
         }
-        if (1..=65535).contains(&n) && words_in_query <= 1 {
-            push_unique(&mut out.event_ids, n as u16);
+        // Up to 5 digits, as event IDs are written in text (Exchange's go past 65535).
+        if (1..=99_999).contains(&n) && words_in_query <= 1 {
+            push_unique(&mut out.event_ids, n);
         }
     }
     None
@@ -333,7 +328,7 @@ fn recognise(
 
 /// The event IDs of "event id 5058", "event 1030", "event ids 7000 and 7001" starting at
 /// token `j`, and how many tokens they take.
-fn event_words<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<(Vec<u16>, usize)> {
+fn event_words<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<(Vec<u32>, usize)> {
     let first = at(j)?.to_lowercase();
     if !matches!(
         first.as_str(),
@@ -354,7 +349,7 @@ fn event_words<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<(
     while let Some(w) = at(k) {
         let w = w.trim_start_matches('#');
         match w.parse::<u32>() {
-            Ok(n) if (0..=65535).contains(&n) => found.push(n as u16),
+            Ok(n) => found.push(n),
             _ if !found.is_empty() && matches!(w, "and" | "or" | "&") => {}
             _ => break,
         }
@@ -364,7 +359,7 @@ fn event_words<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<(
 }
 
 /// The first event ID of [`event_words`] at token `j`: the event a source before it names.
-fn event_after<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<u16> {
+fn event_after<'a>(at: &impl Fn(usize) -> Option<&'a str>, j: usize) -> Option<u32> {
     event_words(at, j).map(|(found, _)| found[0])
 }
 
@@ -554,7 +549,8 @@ mod tests {
             }
         }
         assert_eq!(p("Event IDs 7000 and 7001").event_ids, [7000, 7001]);
-        assert_eq!(p("event id 70000").event_ids, Vec::<u16>::new());
+        assert_eq!(p("event id 94086").event_ids, [94086]);
+        assert_eq!(p("event id 99999999999").event_ids, Vec::<u32>::new());
         assert_eq!(p("event id 0").event_ids, [0], "providers do log event 0");
         assert!(
             p("0").event_ids.is_empty(),

@@ -15,7 +15,7 @@ use crate::index::document::Summary;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Interpreted {
     /// Event IDs.
-    pub event_ids: Vec<u16>,
+    pub event_ids: Vec<u32>,
     /// Event sources recognised.
     pub sources: Vec<String>,
     /// Article ids.

@@ -15,7 +15,7 @@ pub(super) enum Snippets<'a> {
     /// From the summaries: the query has no words.
     Made {
         /// The query's event IDs, in order.
-        event_ids: &'a [u16],
+        event_ids: &'a [u32],
         /// The query's codes, normalised, in order.
         codes: &'a [String],
     },

@@ -73,13 +73,13 @@ pub struct XmlEvent {
     /// `System/Provider/@EventSourceName`, else `@Name`.
     pub source: Option<String>,
     /// `System/EventID`.
-    pub id: u16,
+    pub id: u32,
     /// `RenderingInfo/Message`, else the `EventData` values.
     pub message: String,
 }
 
 /// Reads the events of an Event Viewer XML export: a lone `<Event>` or any element
-/// holding `<Event>`s. An event without a valid `EventID` (0..=65535) is skipped.
+/// holding `<Event>`s. An event without a valid `EventID` (a whole number) is skipped.
 pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
     if most_attributes(xml) > MAX_XML_ATTRIBUTES {
         return Err(SearchError::BadRequest {
@@ -109,7 +109,7 @@ pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
         };
         let Some(id) = child(system, "EventID")
             .and_then(|n| n.text())
-            .and_then(|t| t.trim().parse::<u16>().ok())
+            .and_then(|t| t.trim().parse::<u32>().ok())
         else {
             continue;
         };
@@ -310,13 +310,13 @@ mod tests {
         );
         let many = r#"<Events><Event><System><Provider Name="A" EventSourceName="Userenv"/>
   <EventID>1030</EventID></System><RenderingInfo Culture="en-US"><Message>Windows cannot query</Message></RenderingInfo></Event>
-  <Event><System><EventID>99999</EventID></System></Event>
-  <Event><System><EventID>7</EventID></System></Event></Events>"#;
+  <Event><System><EventID>99999999999</EventID></System></Event>
+  <Event><System><EventID>94086</EventID></System></Event></Events>"#;
         let events = parse_event_xml(many).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].source.as_deref(), Some("Userenv"));
         assert_eq!(events[0].message, "Windows cannot query");
-        assert_eq!(events[1].id, 7);
+        assert_eq!(events[1].id, 94086);
     }
 
     #[test]

@@ -131,7 +131,7 @@ impl PageError {
             path => self.path,
             q => self.q,
             hits,
-            matched => Vec::<u16>::new(),
+            matched => Vec::<u32>::new(),
             starting => self.kind == Kind::Starting,
             request_id => (self.kind == Kind::Internal).then_some(request_id),
         };

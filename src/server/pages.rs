@@ -191,8 +191,8 @@ pub async fn event(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let p = Params::parse(raw.as_deref());
-    let event_id = id.trim().parse::<u16>().map_err(|_| {
-        PageError::bad_request("Event IDs are numbers from 0 to 65535.").with_query(&id)
+    let event_id = id.trim().parse::<u32>().map_err(|_| {
+        PageError::bad_request("Event IDs are whole numbers from 0 to 4294967295.").with_query(&id)
     })?;
     let ev = state.engine()?.events(event_id, p.get("source"))?;
     let groups: Vec<Value> = ev
@@ -222,7 +222,7 @@ pub async fn event(
 pub async fn events(State(state): State<AppState>) -> PageResult {
     let engine = state.engine()?;
     let sources = engine.event_list()?;
-    let mut all: Vec<u16> = sources.iter().flat_map(|s| s.ids.iter().copied()).collect();
+    let mut all: Vec<u32> = sources.iter().flat_map(|s| s.ids.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();
     Ok(page(
@@ -290,7 +290,7 @@ pub async fn product(
             total => r.total,
             offset,
             hits => r.hits,
-            matched => Vec::<u16>::new(),
+            matched => Vec::<u32>::new(),
             prev_url => (offset > 0).then(|| at(offset.saturating_sub(PAGE))),
             next_url => (shown < r.total).then(|| at(shown)),
             q => "",
@@ -311,7 +311,7 @@ pub async fn eventviewer(State(state): State<AppState>, RawQuery(raw): RawQuery)
     let source = get("EvtSrc");
     let to = |url: String| redirect(StatusCode::FOUND, url);
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let Some(id) = get("EvtID").and_then(|v| v.parse::<u16>().ok()) else {
+    let Some(id) = get("EvtID").and_then(|v| v.parse::<u32>().ok()) else {
         let words = [source, get("ProdName")]
             .into_iter()
             .flatten()

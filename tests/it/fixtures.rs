@@ -46,7 +46,7 @@ const EXPECTED: &[(&str, &str, usize, usize, Severity)] = &[
         Severity::Error,
     ),
     (
-        "invalid/event-70000.md",
+        "invalid/event-too-large.md",
         "bad-event-id",
         5,
         9,

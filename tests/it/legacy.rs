@@ -84,7 +84,7 @@ fn windows_1252_and_control_bytes_are_repaired_with_warnings() {
 #[test]
 fn events_come_with_their_sources_and_logs() {
     let c = convert_fixture("event-tables.TXT");
-    let events: Vec<(u16, Option<&str>)> = c
+    let events: Vec<(u32, Option<&str>)> = c
         .front
         .events
         .iter()

@@ -748,6 +748,18 @@ fn a_number_that_is_no_event_id_or_article_finds_the_articles_naming_it() {
     let f = helpdesk_folder();
     assert_eq!(f.ids("94086"), ["CON1"]);
     assert_eq!(f.ids("event 94086"), ["CON1"]);
+    // Named as an event ID, it is one, past 16 bits as Exchange logs it.
+    let (engine, _) = f.open();
+    let r = engine
+        .search(&SearchRequest::new("event id 94086"))
+        .unwrap();
+    assert_eq!(r.interpreted.event_ids, [94086]);
+    assert_eq!(r.hits[0].card.id, "CON1");
+    assert!(
+        r.hits[0].score >= 40_000.0,
+        "in the event-in-title tier: {}",
+        r.hits[0].score
+    );
 }
 
 #[test]
