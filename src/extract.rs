@@ -96,23 +96,48 @@ fn push_numbers(list: &str, ids: &mut Vec<u32>) {
 /// the same event block: the lines from 4 before to 5 after the mention, not crossing a
 /// blank line. Unique by (id, source); an ID with a source replaces the same ID without.
 pub fn text_events(text: &str) -> Vec<EventMention> {
-    let lines: Vec<&str> = text.lines().collect();
     let mut out = EventSet::default();
+    event_id_mentions(text, &mut |_, _, e| out.add(e));
+    out.events
+}
+
+/// Every `Event ID` mention of `text`, in order, with its line (0-based) and byte column
+/// in that line, and the source and log of its block; not de-duplicated.
+pub(crate) fn event_id_mentions(text: &str, found: &mut dyn FnMut(usize, usize, EventMention)) {
+    let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         for caps in EVENT_ID.captures_iter(line) {
             let mut ids = Vec::new();
             push_numbers(&caps[1], &mut ids);
             let (source, log) = block_fields(&lines, i);
+            let column = caps.get(0).map_or(0, |m| m.start());
             for id in ids {
-                out.add(EventMention {
-                    id,
-                    source: source.clone(),
-                    log: log.clone(),
-                });
+                found(
+                    i,
+                    column,
+                    EventMention {
+                        id,
+                        source: source.clone(),
+                        log: log.clone(),
+                    },
+                );
             }
         }
     }
-    out.events
+}
+
+/// `Event 7031`, `events 7000 and 7001` in `line`: the IDs and the byte column of the
+/// mention. In titles this form is an event ([`title_event_ids`]); in body text it is
+/// too loose (`event 1` of a list), but in a pasted ticket it is what people write.
+pub(crate) fn bare_event_mentions(line: &str) -> Vec<(usize, u32)> {
+    let mut out = Vec::new();
+    for caps in EVENT_BARE.captures_iter(line) {
+        let mut ids = Vec::new();
+        push_numbers(&caps[1], &mut ids);
+        let column = caps.get(0).map_or(0, |m| m.start());
+        out.extend(ids.into_iter().map(|id| (column, id)));
+    }
+    out
 }
 
 /// Events unique by (id, source, ignoring case), in order of first mention, with an
@@ -230,6 +255,14 @@ fn capitalise(s: &str) -> String {
 /// bit set) or bare in the common `8007`/`8004`/`C000` spaces; STOP codes in any length
 /// after `STOP`, without the parameter list that follows them.
 pub fn codes(text: &str) -> Vec<String> {
+    code_mentions(text)
+        .into_iter()
+        .map(|(_, code)| code)
+        .collect()
+}
+
+/// [`codes`] with the byte offset of each code's first mention.
+pub fn code_mentions(text: &str) -> Vec<(usize, String)> {
     let mut found: Vec<(usize, String)> = Vec::new();
     for c in STOP.captures_iter(text) {
         let hex = &c[2];
@@ -259,7 +292,6 @@ pub fn codes(text: &str) -> Vec<String> {
     found
         .into_iter()
         .filter(|(_, code)| seen.insert(code.clone()))
-        .map(|(_, code)| code)
         .collect()
 }
 
@@ -318,15 +350,23 @@ pub fn normalize_hex(hex: &str) -> Option<String> {
 
 /// Legacy article references (`Q123456`) in order of first appearance, unique.
 pub fn article_refs(text: &str) -> Vec<String> {
+    article_ref_mentions(text)
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
+}
+
+/// [`article_refs`] with the byte offset of each reference's first mention.
+pub fn article_ref_mentions(text: &str) -> Vec<(usize, String)> {
     let mut seen = std::collections::HashSet::new();
     ARTICLE_REF
         .captures_iter(text)
         .filter_map(|c| {
             let number = c[1].trim_start_matches('0');
             // `Q000000` names no article.
-            (!number.is_empty()).then(|| format!("Q{number}"))
+            (!number.is_empty()).then(|| (c.get(0).map_or(0, |m| m.start()), format!("Q{number}")))
         })
-        .filter(|id| seen.insert(id.clone()))
+        .filter(|(_, id)| seen.insert(id.clone()))
         .collect()
 }
 

@@ -20,6 +20,9 @@
 //!   sanitised HTML and plain text, loading the articles folder, and the `check` rules.
 //! - [`extract`]: events (with sources and logs), error and STOP codes, and article
 //!   references in free text; shared by the importer, the indexer and the query parser.
+//! - [`paste`]: what technicians paste (ticket prose, Event Viewer text, `wevtutil`,
+//!   `Get-WinEvent` lists, tables and CSV) read for events, codes and article ids, with
+//!   where each was found.
 //! - [`legacy`]: legacy Microsoft KB text → native articles (`kbase import`).
 //! - [`index`]: the tantivy index as a cache of the articles folder: schema, analyzer,
 //!   generations and atomic rebuilds, incremental updates, the manifest of what it holds.
@@ -37,6 +40,7 @@ pub mod error;
 pub mod extract;
 pub mod index;
 pub mod legacy;
+pub mod paste;
 pub mod search;
 pub mod server;
 pub mod store;

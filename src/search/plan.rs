@@ -409,6 +409,40 @@ impl Plan {
             ];
             whole_phrase = Some(phrase_query(&fields, &plain_tokens));
         }
+        if parsed.words_rank_only && !structured.is_empty() {
+            // A paste: what it names selects, its words (each scored, more of them
+            // scoring more) order the articles that share an ID.
+            let words: Vec<(Occur, Box<dyn Query>)> = required
+                .into_iter()
+                .chain(soft)
+                .map(|q| (Occur::Should, q))
+                .collect();
+            let mut positive: Vec<(Occur, Box<dyn Query>)> = vec![(
+                Occur::Must,
+                Box::new(BooleanQuery::new(
+                    structured
+                        .iter()
+                        .map(|(o, q)| (*o, q.box_clone()))
+                        .collect(),
+                )),
+            )];
+            if !words.is_empty() {
+                positive.push((Occur::Should, Box::new(BooleanQuery::new(words))));
+            }
+            let selected: Box<dyn Query> = Box::new(BooleanQuery::new(positive));
+            let strict = combine(&[(Occur::Should, selected)], None, &excluded, filters, f);
+            return Plan {
+                strict,
+                highlight,
+                structured,
+                excluded,
+                clauses: Vec::new(),
+                required: 0,
+                soft: Vec::new(),
+                whole_phrase: None,
+                filters: filters.clone(),
+            };
+        }
         if required.is_empty() {
             // Nothing but soft words ("not working"): they are the query.
             required = std::mem::take(&mut soft);

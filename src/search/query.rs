@@ -65,6 +65,11 @@ pub struct ParsedQuery {
     pub codes: Vec<String>,
     /// Everything else.
     pub clauses: Vec<Clause>,
+    /// The words only rank what the ids, events and codes find, and select nothing
+    /// themselves: set for pasted text, whose words describe the problem in the paste's
+    /// own terms rather than ask for articles holding them all. Without anything
+    /// structured, the words select as in a search.
+    pub words_rank_only: bool,
 }
 
 impl ParsedQuery {

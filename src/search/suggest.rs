@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::query::{Clause, Item};
+use super::query::{Clause, Item, ParsedQuery};
 use super::{Engine, Hit, HitEvent, SearchError, SearchRequest};
-use crate::extract;
+use crate::paste::{self, PastedEvent, Place};
 
 /// Words of the pasted text that take part in ranking.
 pub const MAX_SUGGEST_WORDS: usize = 16;
@@ -54,7 +54,45 @@ pub struct SuggestResponse {
     pub took_ms: f64,
     /// The ranked articles, each with its fix.
     pub hits: Vec<Hit>,
+    /// Everything recognised (events, codes, article ids), each with where in the text
+    /// it was found, in the order of the text.
+    pub found: Vec<Found>,
+    /// With several events, the best articles for each one, in the order of `events`:
+    /// a paste of a log names unrelated events, and each deserves its own answer.
+    pub groups: Vec<SuggestGroup>,
 }
+
+/// One thing recognised in a paste and its place.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Found {
+    /// `event`, `code` or `article_id`.
+    pub kind: &'static str,
+    /// The event ID, the normalised code or the article id.
+    pub value: String,
+    /// For an event, its source when the paste gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+}
+
+/// The articles for one event of a paste that names several.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuggestGroup {
+    /// The event.
+    pub event: HitEvent,
+    /// Articles matching it, in all.
+    pub total: usize,
+    /// Its best articles, ranked by source + ID and then by its message's words.
+    pub hits: Vec<Hit>,
+}
+
+/// Most events given a group of their own, and hits per group.
+pub const MAX_GROUPS: usize = 10;
+/// Hits in each group.
+pub const GROUP_HITS: usize = 3;
 
 /// How many events, codes and article ids a paste named beyond what its query takes.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -76,6 +114,8 @@ pub struct XmlEvent {
     pub id: u32,
     /// `RenderingInfo/Message`, else the `EventData` values.
     pub message: String,
+    /// Where its `EventID` is.
+    pub at: Place,
 }
 
 /// Reads the events of an Event Viewer XML export: a lone `<Event>` or any element
@@ -107,11 +147,16 @@ pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
         let Some(system) = child(event, "System") else {
             continue;
         };
-        let Some(id) = child(system, "EventID")
-            .and_then(|n| n.text())
-            .and_then(|t| t.trim().parse::<u32>().ok())
-        else {
+        let Some(id_node) = child(system, "EventID") else {
             continue;
+        };
+        let Some(id) = id_node.text().and_then(|t| t.trim().parse::<u32>().ok()) else {
+            continue;
+        };
+        let pos = doc.text_pos_at(id_node.range().start);
+        let at = Place {
+            line: pos.row as usize,
+            column: pos.col as usize,
         };
         let source = child(system, "Provider").and_then(|p| {
             p.attribute("EventSourceName")
@@ -141,6 +186,7 @@ pub fn parse_event_xml(xml: &str) -> Result<Vec<XmlEvent>, SearchError> {
             source,
             id,
             message,
+            at,
         });
     }
     if out.is_empty() {
@@ -197,6 +243,12 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
+/// Whether pasted text is an Event Viewer XML export rather than prose.
+fn looks_like_xml(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('<') && t.contains("<Event")
+}
+
 impl Engine {
     /// Finds the events, codes and article ids in `input` and the articles that fix them.
     pub fn suggest(
@@ -206,65 +258,147 @@ impl Engine {
     ) -> Result<SuggestResponse, SearchError> {
         self.check_fault()?;
         let started = Instant::now();
-        let (mut events, text) = match input {
-            SuggestInput::Text(text) => {
-                let events: Vec<HitEvent> = extract::text_events(text)
+        let xml = match input {
+            SuggestInput::EventXml(xml) => Some(parse_event_xml(xml)?),
+            // Pasted into a text box, an export is still an export.
+            SuggestInput::Text(text) if looks_like_xml(text) => parse_event_xml(text).ok(),
+            SuggestInput::Text(_) => None,
+        };
+        let (paste, text) = match (xml, input) {
+            (Some(found), _) => {
+                let text: String = found
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let mut paste = paste::read(&text, &|_| false);
+                paste.log = true;
+                // Codes and ids come from the messages, but their places would be those
+                // of the joined messages: the events' places are the XML's.
+                paste.events = found
                     .into_iter()
-                    .map(|e| HitEvent {
+                    .map(|e| PastedEvent {
                         id: e.id,
                         source: e.source,
+                        message: e.message,
+                        at: e.at,
                     })
                     .collect();
-                (events, text.clone())
-            }
-            SuggestInput::EventXml(xml) => {
-                let found = parse_event_xml(xml)?;
                 let mut seen = std::collections::HashSet::new();
-                let mut events = Vec::new();
-                let mut text = String::new();
-                for e in found {
-                    let key = (e.id, e.source.as_deref().map(str::to_lowercase));
-                    if seen.insert(key) {
-                        events.push(HitEvent {
-                            id: e.id,
-                            source: e.source,
-                        });
-                    }
-                    text.push_str(&e.message);
-                    text.push('\n');
-                }
-                (events, text)
+                paste
+                    .events
+                    .retain(|e| seen.insert((e.id, e.source.as_deref().map(str::to_lowercase))));
+                (paste, text)
             }
+            (None, SuggestInput::Text(text) | SuggestInput::EventXml(text)) => (
+                paste::read(text, &|s| self.sources.contains(s)),
+                text.clone(),
+            ),
         };
-        let mut codes = extract::codes(&text);
-        let mut article_ids = extract::article_refs(&text);
         let omitted = Omitted {
-            events: events.len().saturating_sub(MAX_SUGGEST_FINDS),
-            codes: codes.len().saturating_sub(MAX_SUGGEST_FINDS),
-            article_ids: article_ids.len().saturating_sub(MAX_SUGGEST_FINDS),
+            events: paste.events.len().saturating_sub(MAX_SUGGEST_FINDS),
+            codes: paste.codes.len().saturating_sub(MAX_SUGGEST_FINDS),
+            article_ids: paste.article_ids.len().saturating_sub(MAX_SUGGEST_FINDS),
         };
-        events.truncate(MAX_SUGGEST_FINDS);
-        codes.truncate(MAX_SUGGEST_FINDS);
-        article_ids.truncate(MAX_SUGGEST_FINDS);
-        let head: String = text.chars().take(WORD_CHARS).collect();
-        let mut parsed = self.parse(&head);
-        for e in &events {
-            push_unique(&mut parsed.event_ids, e.id);
-            if let Some(s) = &e.source {
-                let s = s.to_lowercase();
-                push_unique(&mut parsed.source_events, (s.clone(), e.id));
-                push_unique(&mut parsed.sources, s);
+        let mut found = Vec::new();
+        for e in &paste.events {
+            found.push(Found {
+                kind: "event",
+                value: e.id.to_string(),
+                source: e.source.clone(),
+                line: e.at.line,
+                column: e.at.column,
+            });
+        }
+        for (kind, list) in [("code", &paste.codes), ("article_id", &paste.article_ids)] {
+            for (value, at) in list {
+                found.push(Found {
+                    kind,
+                    value: value.clone(),
+                    source: None,
+                    line: at.line,
+                    column: at.column,
+                });
             }
         }
-        for c in codes {
-            push_unique(&mut parsed.codes, c);
+        found.sort_by_key(|f| (f.line, f.column));
+        let events: Vec<&PastedEvent> = paste.events.iter().take(MAX_SUGGEST_FINDS).collect();
+        // The words that rank: the events' messages when the paste gives them (a log's
+        // other columns are noise), else the text itself.
+        let messages: Vec<&str> = events
+            .iter()
+            .map(|e| e.message.as_str())
+            .filter(|m| !m.is_empty())
+            .collect();
+        let words_text = if paste.log && !messages.is_empty() {
+            messages.join("\n")
+        } else {
+            text.clone()
+        };
+        let mut parsed = self.words_of(&words_text);
+        for e in &events {
+            add_event(&mut parsed, e);
         }
-        for id in article_ids {
-            push_unique(&mut parsed.article_ids, id);
+        for (c, _) in paste.codes.iter().take(MAX_SUGGEST_FINDS) {
+            push_unique(&mut parsed.codes, c.clone());
         }
-        // Words rank, but never exclude: a pasted "-x" is not a query operator.
+        for (id, _) in paste.article_ids.iter().take(MAX_SUGGEST_FINDS) {
+            push_unique(&mut parsed.article_ids, id.clone());
+        }
+        parsed.words_rank_only = true;
+        let mut req = SearchRequest::new("");
+        req.limit = limit.clamp(1, super::MAX_LIMIT);
+        req.facets = false;
+        let response = self.run(&req, &super::Filters::default(), parsed.clone(), started)?;
+
+        let mut groups = Vec::new();
+        if events.len() > 1 {
+            let mut one = SearchRequest::new("");
+            one.limit = GROUP_HITS;
+            one.facets = false;
+            for e in events.iter().take(MAX_GROUPS) {
+                let mut q = self.words_of(&e.message);
+                add_event(&mut q, e);
+                q.words_rank_only = true;
+                let r = self.run(&one, &super::Filters::default(), q, Instant::now())?;
+                groups.push(SuggestGroup {
+                    event: HitEvent {
+                        id: e.id,
+                        source: e.source.clone(),
+                    },
+                    total: r.total,
+                    hits: r.hits,
+                });
+            }
+        }
+        Ok(SuggestResponse {
+            events: events
+                .iter()
+                .map(|e| HitEvent {
+                    id: e.id,
+                    source: e.source.clone(),
+                })
+                .collect(),
+            codes: parsed.codes,
+            article_ids: parsed.article_ids,
+            omitted,
+            total: response.total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            hits: response.hits,
+            found,
+            groups,
+        })
+    }
+
+    /// The words of pasted `text` as query clauses (its first [`WORD_CHARS`]
+    /// characters, at most [`MAX_SUGGEST_WORDS`] distinct words): they rank, but never
+    /// exclude, since a pasted "-x" is not a query operator; nothing else of the text's
+    /// reading is kept, the paste readers having found its events, codes and ids.
+    fn words_of(&self, text: &str) -> ParsedQuery {
+        let head: String = text.chars().take(WORD_CHARS).collect();
+        let parsed = self.parse(&head);
         let mut words: Vec<Clause> = Vec::new();
-        for c in parsed.clauses.drain(..) {
+        for c in parsed.clauses {
             let plain = !c.negated
                 && c.any_of
                     .iter()
@@ -273,20 +407,20 @@ impl Engine {
                 words.push(c);
             }
         }
-        parsed.clauses = words;
-        let mut req = SearchRequest::new("");
-        req.limit = limit.clamp(1, super::MAX_LIMIT);
-        req.facets = false;
-        let response = self.run(&req, &super::Filters::default(), parsed.clone(), started)?;
-        Ok(SuggestResponse {
-            events,
-            codes: parsed.codes,
-            article_ids: parsed.article_ids,
-            omitted,
-            total: response.total,
-            took_ms: started.elapsed().as_secs_f64() * 1000.0,
-            hits: response.hits,
-        })
+        ParsedQuery {
+            clauses: words,
+            ..ParsedQuery::default()
+        }
+    }
+}
+
+/// Puts an event into a query: its ID, and its source + ID when the paste names one.
+fn add_event(parsed: &mut ParsedQuery, e: &PastedEvent) {
+    push_unique(&mut parsed.event_ids, e.id);
+    if let Some(s) = &e.source {
+        let s = s.to_lowercase();
+        push_unique(&mut parsed.source_events, (s.clone(), e.id));
+        push_unique(&mut parsed.sources, s);
     }
 }
 
@@ -305,7 +439,11 @@ mod tests {
             [XmlEvent {
                 source: Some("MSExchangeIS".into()),
                 id: 1000,
-                message: "first second".into()
+                message: "first second".into(),
+                at: Place {
+                    line: 2,
+                    column: 42
+                },
             }]
         );
         let many = r#"<Events><Event><System><Provider Name="A" EventSourceName="Userenv"/>

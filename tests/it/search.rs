@@ -901,3 +901,127 @@ fn words_as_technicians_type_them_find_the_article_as_written() {
         assert_eq!(f.ids(q).first().map(String::as_str), Some("OL1"), "{q}");
     }
 }
+
+/// Articles about a few events, two of them sharing source and ID.
+fn events_folder() -> Folder {
+    let f = Folder::new();
+    let event = |id: u32, source: &str| format!("events:\n  - id: {id}\n    source: {source}\n");
+    f.write(
+        "is.md",
+        &article(
+            "IS1",
+            "Store logs a warning about mailbox quotas",
+            &event(1037, "MSExchangeIS Private"),
+            "## Symptoms\n\nThe private store warns every few minutes.\n\n## Resolution\n\nRaise the quota.",
+        ),
+    );
+    f.write(
+        "scm1.md",
+        &article(
+            "SCM1",
+            "A service stops after an update of the agent",
+            &event(7031, "Service Control Manager"),
+            "## Symptoms\n\nThe update agent service terminated.\n\n## Resolution\n\nReinstall the agent.",
+        ),
+    );
+    f.write(
+        "scm2.md",
+        &article(
+            "SCM2",
+            "The Print Spooler service terminates unexpectedly",
+            &event(7031, "Service Control Manager"),
+            "## Symptoms\n\nPrinting stops; the spooler terminated.\n\n## Resolution\n\nRemove the third-party print processor.",
+        ),
+    );
+    f.write(
+        "ue.md",
+        &article(
+            "UE1",
+            "Group Policy objects cannot be read at logon",
+            &event(1030, "Userenv"),
+            "## Symptoms\n\nWindows cannot query for the list of Group Policy objects.\n\n## Resolution\n\nFix DNS.",
+        ),
+    );
+    f
+}
+
+fn suggested(engine: &Engine, text: &str) -> kbase::search::suggest::SuggestResponse {
+    engine
+        .suggest(&kbase::search::suggest::SuggestInput::Text(text.into()), 5)
+        .unwrap()
+}
+
+#[test]
+fn a_ticket_sentence_naming_source_and_id_finds_the_article_and_says_where() {
+    let f = events_folder();
+    let (engine, _) = f.open();
+    let r = suggested(
+        &engine,
+        "Hi,\nthe server logs error 1037 from MSExchangeIS Private every few minutes",
+    );
+    assert_eq!(r.events.len(), 1, "{:?}", r.events);
+    assert_eq!(r.events[0].id, 1037);
+    assert_eq!(r.events[0].source.as_deref(), Some("MSExchangeIS Private"));
+    assert_eq!(r.hits[0].card.id, "IS1");
+    assert_eq!(
+        (r.found[0].kind, r.found[0].line, r.found[0].column),
+        ("event", 2, 23)
+    );
+    for text in [
+        "event 7031 on the print server",
+        "eventid 7031",
+        "7031 Service Control Manager",
+    ] {
+        let r = suggested(&engine, text);
+        assert_eq!(
+            r.events.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [7031],
+            "{text}"
+        );
+        assert!(
+            r.hits.iter().take(2).all(|h| h.card.id.starts_with("SCM")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn get_winevent_output_gives_each_event_its_articles_ordered_by_its_message() {
+    let f = events_folder();
+    let (engine, _) = f.open();
+    let table = "\n   ProviderName: Service Control Manager\n\nTimeCreated                     Id LevelDisplayName Message\n-----------                     -- ---------------- -------\n5/1/2024 10:00:00 AM          7031 Error            The Print Spooler service terminated unexpectedly.\n\n   ProviderName: Userenv\n\nTimeCreated                     Id LevelDisplayName Message\n-----------                     -- ---------------- -------\n5/1/2024 9:00:00 AM           1030 Error            Windows cannot query for the list of Group Policy...\n";
+    let r = suggested(&engine, table);
+    let events: Vec<(u32, Option<&str>)> = r
+        .events
+        .iter()
+        .map(|e| (e.id, e.source.as_deref()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (7031, Some("Service Control Manager")),
+            (1030, Some("Userenv"))
+        ]
+    );
+    assert_eq!(r.groups.len(), 2);
+    // Both 7031 articles tie on source + ID; the message's words put the spooler first
+    // (by id alone SCM1 would come first).
+    let first: Vec<&str> = r.groups[0]
+        .hits
+        .iter()
+        .map(|h| h.card.id.as_str())
+        .collect();
+    assert_eq!(first, ["SCM2", "SCM1"]);
+    assert_eq!(r.groups[1].hits[0].card.id, "UE1");
+    let list = "TimeCreated  : 5/1/2024 10:00:00 AM\nProviderName : Service Control Manager\nId           : 7031\nMessage      : The update agent service terminated unexpectedly.\n";
+    let r = suggested(&engine, list);
+    assert_eq!(r.hits[0].card.id, "SCM1");
+    // Event XML pasted as text is read as XML; its message orders the tie too.
+    let xml = "<Event><System><Provider Name=\"Service Control Manager\"/><EventID>7031</EventID></System><RenderingInfo><Message>The Print Spooler service terminated unexpectedly.</Message></RenderingInfo></Event>";
+    let r = suggested(&engine, xml);
+    assert_eq!(r.hits[0].card.id, "SCM2");
+    assert_eq!(
+        r.events[0].source.as_deref(),
+        Some("Service Control Manager")
+    );
+}
