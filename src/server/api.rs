@@ -199,13 +199,13 @@ struct SuggestBody {
     text: String,
 }
 
-/// Articles for pasted ticket text, log lines or Event Viewer XML.
+/// Articles for pasted ticket text, Event Viewer text, `wevtutil` or `Get-WinEvent` output, or Event Viewer XML.
 #[utoipa::path(post, path = "/api/v1/suggest", tag = "search",
     params(("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits, 1 to 100 (default 10).")),
     request_body(description = "Ticket text as `text/plain`, `{\"text\": ...}` as `application/json`, or Event Viewer XML (one `<Event>` or an `<Events>` export) as `application/xml`. At most 1 MiB.",
         content((String = "text/plain"), (SuggestBody = "application/json"), (String = "application/xml"))),
     responses(
-        (status = 200, description = "The events, codes and article ids found, and the ranked hits with their fixes.", content_type = "application/json"),
+        (status = 200, description = "The events, codes and article ids found (`found` gives the line and column of each), the ranked hits with their fixes, and with several events `groups` of hits per event.", content_type = "application/json"),
         (status = 400, description = "The body is not what its type says.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 1 MiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Another content type.", body = Problem, content_type = "application/problem+json"),
