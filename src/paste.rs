@@ -522,9 +522,10 @@ const YEAR_PRODUCTS: [&str; 8] = [
 ];
 
 /// Ticket prose: `event 7031`, `eventid 7031`, `event id 7031` (also read by
-/// [`extract::event_id_mentions`]), and a 3- to 5-digit number next to a known source
-/// name — before it (`MSExchangeIS 1000`, `Userenv error 1030`) or after it with `from`,
-/// `by` or `source` (`error 1037 from MSExchangeIS Private`).
+/// [`extract::event_id_mentions`]), and a number next to a known source name — before it
+/// (`MSExchangeIS 1000`, `Userenv error 1030`) or after it with `from`, `by` or `source`
+/// (`error 1037 from MSExchangeIS Private`); a number of one or two digits needs such a
+/// word between it and the source.
 fn prose(lines: &[&str], is_source: &dyn Fn(&str) -> bool, events: &mut Events) {
     for (i, line) in lines.iter().enumerate() {
         for (column, id) in extract::bare_event_mentions(line) {
@@ -540,9 +541,13 @@ fn prose(lines: &[&str], is_source: &dyn Fn(&str) -> bool, events: &mut Events) 
                 continue;
             }
             let digits = word.trim_start_matches('#');
-            if !(3..=5).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if !(1..=5).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
+            // A short number is an event only with a word that says so between it and
+            // the source ("aic78xx error 9", "23 from DCA SDLC Link Service"): "server 2
+            // times" is not event 2.
+            let short = digits.len() < 3 && !(k > 0 && BETWEEN.contains(&lower[k - 1].as_str()));
             let Ok(id) = digits.parse::<u32>() else {
                 continue;
             };
@@ -564,7 +569,7 @@ fn prose(lines: &[&str], is_source: &dyn Fn(&str) -> bool, events: &mut Events) 
             }
             let before = (1..=4)
                 .rev()
-                .filter(|n| *n <= end)
+                .filter(|n| *n <= end && !(short && end == k))
                 .find_map(|n| known(end - n, end));
             let year_of_product = (1990..=2035).contains(&id)
                 && end == k
@@ -575,7 +580,10 @@ fn prose(lines: &[&str], is_source: &dyn Fn(&str) -> bool, events: &mut Events) 
             if from < words.len() && SOURCE_AFTER.contains(&lower[from].as_str()) {
                 from += 1;
             }
-            let after = (1..=4).rev().find_map(|n| known(from, from + n));
+            let after = (1..=4)
+                .rev()
+                .filter(|_| !(short && from == k + 1))
+                .find_map(|n| known(from, from + n));
             if let Some(source) = before.filter(|_| !year_of_product).or(after) {
                 events.add(id, Some(source), message_of(line), at);
             }
@@ -669,6 +677,11 @@ mod tests {
         // A product's year and a number far from any source are not events.
         assert!(found("Windows Server 2003 SP2 with 4096 MB").is_empty());
         assert!(found("ticket ID: 12345").is_empty());
+        assert_eq!(
+            found("userenv error 9 at logon"),
+            [(9, Some("userenv".into()), 1)]
+        );
+        assert!(found("restarted the server 2 times").is_empty());
     }
 
     #[test]
