@@ -55,6 +55,7 @@ fn main() {
     let engine = Engine::new(index).expect("engine");
     let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
     let mut latencies = Vec::new();
+    let (mut fixes, mut boilerplate) = (0usize, 0usize);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let q = v["query"].as_str().unwrap_or("").to_owned();
@@ -68,11 +69,22 @@ fn main() {
         let mut req = SearchRequest::new(q.clone());
         req.facets = true;
         let t = Instant::now();
-        let ids: Vec<String> = engine
-            .search(&req)
-            .map(|r| r.hits.into_iter().map(|h| h.card.id).collect())
-            .unwrap_or_default();
+        let hits = engine.search(&req).map(|r| r.hits).unwrap_or_default();
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        for h in &hits {
+            let Some(fix) = &h.fix else { continue };
+            fixes += 1;
+            if opens_with_boilerplate(&fix.text) {
+                boilerplate += 1;
+                if boilerplate <= 5 {
+                    println!(
+                        "fix of {} opens with boilerplate: {:.80}",
+                        h.card.id, fix.text
+                    );
+                }
+            }
+        }
+        let ids: Vec<String> = hits.into_iter().map(|h| h.card.id).collect();
         latencies.push(ms);
         let found = ids.iter().filter(|id| relevant.contains(id)).count();
         let recall = found as f64 / relevant.len().clamp(1, 10) as f64;
@@ -121,6 +133,7 @@ fn main() {
         pct(0.95),
         pct(0.99)
     );
+    println!("inline fixes shown: {fixes}, opening with boilerplate: {boilerplate}");
     let show: usize = std::env::var("WORST")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -134,4 +147,21 @@ fn main() {
             );
         }
     }
+}
+
+/// Whether a fix shown inline opens with what says nothing of the fix: a caution (the
+/// registry warning and its kin), a status line, a disclaimer, or a lead-in that only
+/// announces the steps ("To resolve this problem, follow these steps:").
+fn opens_with_boilerplate(text: &str) -> bool {
+    let t = text.trim_start_matches(['*', '_', ' ']).to_lowercase();
+    let first_clause = t.split(['.', ':']).next().unwrap_or("");
+    let lead_in = t[first_clause.len()..].starts_with(": ")
+        && first_clause.starts_with("to ")
+        && first_clause.len() < 100;
+    ["warning", "important", "caution"]
+        .iter()
+        .any(|w| t.starts_with(w))
+        || t.starts_with("microsoft has confirmed")
+        || t.starts_with("microsoft provides programming examples")
+        || lead_in
 }

@@ -12,7 +12,7 @@ use tantivy::TantivyDocument;
 
 use super::schema::Fields;
 use crate::article::render::escape_html;
-use crate::article::{Article, SectionKind};
+use crate::article::{Article, Section, SectionKind};
 use crate::extract;
 
 /// The longest fix text shown in a hit.
@@ -256,11 +256,11 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
                 })
                 .collect(),
         },
-        fix: article.fix().map(|s| FixSummary {
+        fix: fix_section(article).map(|(s, text)| FixSummary {
             section: s.kind.to_string(),
             heading: s.heading.clone(),
             anchor: s.anchor.clone(),
-            text: excerpt(&fix_text(&s.text()), FIX_CHARS),
+            text: excerpt(&text, FIX_CHARS),
         }),
         lead: escape_html(
             &stored
@@ -400,15 +400,89 @@ pub(crate) fn code_forms(code: &str) -> Vec<String> {
 /// fix itself: the registry-editing warning (about 400 legacy resolutions start with it),
 /// a lead-in that only announces what follows ("To work around this problem, do one of
 /// the following:"), a "Microsoft has confirmed…" status line and the sample-code
-/// disclaimer. Only leading paragraphs go, and when nothing else is left the text stays
-/// whole: the inline fix should be the first thing to do.
+/// disclaimer, and any other caution put first (`WARNING:`, `IMPORTANT:`, `CAUTION:`)
+/// with the "how to back up the registry" reference that follows it. A caution or a
+/// lead-in on a line of its own counts as a paragraph. Only leading paragraphs go, and
+/// when nothing else is left the text stays whole: the inline fix should be the first
+/// thing to do.
 pub fn fix_text(text: &str) -> String {
+    fix_without_boilerplate(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// [`fix_text`], or `None` when the text is nothing but boilerplate.
+fn fix_without_boilerplate(text: &str) -> Option<String> {
+    let text = split_openings(text);
     let paragraphs: Vec<&str> = text.split("\n\n").collect();
-    let keep = paragraphs
+    let keep = paragraphs.iter().position(|p| !is_boilerplate(p))?;
+    // Past the opening, the registry warning still goes: in a few hundred characters of
+    // fix it would take the place of the steps; the article keeps it.
+    Some(
+        paragraphs[keep..]
+            .iter()
+            .filter(|p| !is_registry_warning(p))
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    )
+}
+
+/// The section to show as the fix and its text: [`Article::fix`]'s choice, unless that
+/// is nothing but boilerplate (the legacy registry notice before the summary is an
+/// untitled summary of its own), then the next section of the same kinds that says more.
+fn fix_section(article: &Article) -> Option<(&Section, String)> {
+    let chosen = article.fix()?;
+    let better = SectionKind::FIX_ORDER.iter().find_map(|kind| {
+        article
+            .sections
+            .iter()
+            .filter(|s| s.kind == *kind && !s.is_empty())
+            .find_map(|s| fix_without_boilerplate(&s.text()).map(|t| (s, t)))
+    });
+    Some(better.unwrap_or_else(|| (chosen, fix_text(&chosen.text()))))
+}
+
+/// The registry-editing warning, however it is worded.
+fn is_registry_warning(paragraph: &str) -> bool {
+    let p = paragraph.trim().to_lowercase();
+    is_caution(&p) && p.contains("registry")
+}
+
+/// Whether a line opens a caution (`WARNING:`, `IMPORTANT:`, `CAUTION:`).
+fn is_caution(line: &str) -> bool {
+    let l = line
+        .trim_start_matches(['*', '_', ' ', '\t'])
+        .to_ascii_lowercase();
+    ["warning", "important", "caution"]
         .iter()
-        .position(|p| !is_boilerplate(p))
-        .unwrap_or(0);
-    paragraphs[keep..].join("\n\n")
+        .any(|w| l.starts_with(w) && l[w.len()..].trim_start_matches('s').starts_with(':'))
+}
+
+/// `text` with a blank line before each caution line and after each lead-in line, so
+/// that [`fix_text`] can drop them as paragraphs ("To correct this problem:\nWARNING: …").
+fn split_openings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if is_caution(line) && !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        let lead_in = is_lead_in(&line.trim().to_lowercase());
+        if lead_in && lines.peek().is_some_and(|next| !next.trim().is_empty()) {
+            out.push('\n');
+        }
+    }
+    out.truncate(out.trim_end_matches('\n').len());
+    out
+}
+
+/// A line that only announces what follows ("To work around this problem, do one of the
+/// following:").
+fn is_lead_in(p: &str) -> bool {
+    p.ends_with(':')
+        && p.chars().count() <= 160
+        && (p.starts_with("to ") || p.contains("following"))
 }
 
 /// Whether a paragraph is one of [`fix_text`]'s openings.
@@ -418,12 +492,12 @@ fn is_boilerplate(paragraph: &str) -> bool {
     if p.is_empty() {
         return true;
     }
-    let registry_warning = (p.starts_with("warning") || p.starts_with("important"))
-        && p.contains("registry")
-        && (p.contains("incorrectly") || p.contains("back up"));
-    let lead_in = p.ends_with(':')
-        && p.chars().count() <= 160
-        && (p.starts_with("to ") || p.contains("following"));
+    let registry_warning = is_caution(p)
+        || (p.contains("registry")
+            && (p.contains("back up")
+                || p.contains("description of the microsoft windows registry"))
+            && p.chars().count() <= 400);
+    let lead_in = is_lead_in(p);
     registry_warning
         || lead_in
         || p.starts_with("microsoft has confirmed")
@@ -526,12 +600,22 @@ mod tests {
         // A paragraph that is itself the fix stays, even when it opens with "To resolve".
         let real = "To resolve this problem, obtain the latest service pack.\n\nMore text.";
         assert_eq!(fix_text(real), real);
-        // A later warning is part of the fix's text.
-        let later =
-            "Edit the key.\n\nWARNING: If you use Registry Editor incorrectly, things break.";
-        assert_eq!(fix_text(later), later);
+        // A later registry warning goes too; other later cautions are part of the fix.
+        let later = "Edit the key.\n\nWARNING: If you use Registry Editor incorrectly, things break.\n\nRestart.";
+        assert_eq!(fix_text(later), "Edit the key.\n\nRestart.");
+        let caution = "Edit the key.\n\nCAUTION: The lock command enables direct disk access.";
+        assert_eq!(fix_text(caution), caution);
         // Nothing but boilerplate: kept whole rather than shown empty.
         assert_eq!(fix_text("To resolve this issue:"), "To resolve this issue:");
+        // Other cautions first, the registry reference after them, and openings that
+        // share a paragraph with the fix.
+        let important = "IMPORTANT: This article contains information about editing the registry. Before you edit the registry, make sure you understand how to restore it.\n\nFor more information about how to back up the registry, see:\n- Q256986 Description of the Microsoft Windows Registry\n\nSet Level to 0.";
+        assert_eq!(fix_text(important), "Set Level to 0.");
+        let joined = "To correct this problem:\nWARNING: Using Registry Editor incorrectly can cause serious problems.\n\n1. Run Regedt32.exe.";
+        assert_eq!(fix_text(joined), "1. Run Regedt32.exe.");
+        let export = "WARNING: Due to U.S. State Dept. export regulations, this file is restricted.\n\nDownload the update.";
+        assert_eq!(fix_text(export), "Download the update.");
+        assert!(!is_caution("Warnings are logged when the disk fills."));
     }
 
     #[test]

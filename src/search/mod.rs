@@ -337,9 +337,14 @@ impl Engine {
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };
+        let fix = Fix::of(&summary);
+        let snippet = match &fix {
+            Some(f) if snippet::repeats(&snippet, &f.text) => String::new(),
+            _ => snippet,
+        };
         Ok(Hit {
             snippet,
-            fix: Fix::of(&summary),
+            fix,
             card: summary.card,
             score,
         })

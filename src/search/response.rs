@@ -47,7 +47,8 @@ pub struct Hit {
     pub card: Card,
     /// Relevance score.
     pub score: f32,
-    /// HTML-escaped text around the matches, matches in `<mark>`.
+    /// HTML-escaped text around the matches, matches in `<mark>`; empty when it would
+    /// only repeat the fix.
     pub snippet: String,
     /// The fix.
     pub fix: Option<Fix>,
