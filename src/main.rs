@@ -381,6 +381,15 @@ fn search(
                 serde_json::to_string(&response).unwrap_or_default()
             )?;
         } else {
+            if let Some(better) = &response.did_you_mean {
+                writeln!(out, "Did you mean: {better}")?;
+            }
+            if response.partial {
+                writeln!(
+                    out,
+                    "No article has all the words; these have some of them."
+                )?;
+            }
             for hit in &response.hits {
                 writeln!(out, "{}  {}", hit.card.id, hit.card.title)?;
                 if let Some(fix) = &hit.fix {

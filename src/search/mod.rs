@@ -21,6 +21,7 @@ pub mod query;
 pub mod request;
 pub mod response;
 mod snippet;
+pub mod spelling;
 pub mod suggest;
 pub mod union;
 
@@ -199,6 +200,8 @@ impl Engine {
             took_ms: 0.0,
             hits: Vec::new(),
             facets: Facets::default(),
+            did_you_mean: None,
+            partial: false,
         };
         let unfiltered = filters.product.is_none()
             && filters.category.is_none()
@@ -247,7 +250,11 @@ impl Engine {
                         .take(want - top.len().min(want)),
                 );
                 response.total = response.total.max(loose_total);
+                response.partial = total == 0 && !top.is_empty();
             }
+        }
+        if !parsed.words_rank_only {
+            response.did_you_mean = self.did_you_mean(&req.q, &parsed, &searcher);
         }
         let snippets = if parsed.clauses.is_empty() {
             Snippets::Made {
@@ -275,6 +282,29 @@ impl Engine {
         }
         response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         Ok(response)
+    }
+
+    /// `q` with each of its rare words replaced by a much more frequent one an edit
+    /// away ([`spelling::correct`]), or `None` when no word has such a neighbour.
+    fn did_you_mean(&self, q: &str, parsed: &ParsedQuery, searcher: &Searcher) -> Option<String> {
+        let mut analyzer = self.analyzer.clone();
+        let df = |token: &str| self.doc_freq(searcher, token);
+        let mut corrected = q.to_owned();
+        let mut changed = false;
+        let words = parsed
+            .clauses
+            .iter()
+            .filter_map(|c| match c.any_of.as_slice() {
+                [query::Item::Word(w)] if !c.negated && !plan::is_soft_word(w) => Some(w),
+                _ => None,
+            });
+        for w in words.take(spelling::MAX_CORRECTED_WORDS) {
+            if let Some(c) = spelling::correct(w, &mut analyzer, &df, searcher.num_docs()) {
+                corrected = corrected.replacen(w.as_str(), &c, 1);
+                changed = true;
+            }
+        }
+        changed.then_some(corrected)
     }
 
     /// The summary of the document at `address`, from the `hit` fast field.

@@ -87,6 +87,11 @@ pub struct SearchResponse {
     pub hits: Vec<Hit>,
     /// Facet counts (empty when not asked for).
     pub facets: Facets,
+    /// The query with its likely typos corrected, when a word is rare and a much more
+    /// frequent word is one edit away; given even when there are hits.
+    pub did_you_mean: Option<String>,
+    /// No article matches every word: the hits match only some of them.
+    pub partial: bool,
 }
 
 impl Fix {

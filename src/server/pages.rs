@@ -135,6 +135,8 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
             hits => response.hits,
             facets => response.facets,
             suggestions,
+            did_you_mean => response.did_you_mean,
+            partial => response.partial,
             prev_url,
             next_url,
             filter_text => p.filter_text(),

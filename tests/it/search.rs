@@ -1025,3 +1025,43 @@ fn get_winevent_output_gives_each_event_its_articles_ordered_by_its_message() {
         Some("Service Control Manager")
     );
 }
+
+#[test]
+fn a_typo_gets_did_you_mean_even_with_hits_and_partial_matches_say_so() {
+    let f = Folder::new();
+    // Twenty times as frequent as the typo, which one article has.
+    for i in 0..20 {
+        f.write(
+            &format!("ex{i}.md"),
+            &article(
+                &format!("EX{i}"),
+                "Exchange server does not start",
+                "",
+                "## Symptoms\n\nThe Exchange services stop.\n\n## Resolution\n\nStart them.",
+            ),
+        );
+    }
+    f.write(
+        "typo.md",
+        &article(
+            "T1",
+            "Notes on exchnage",
+            "",
+            "## Symptoms\n\nA page that has the typo exchnage in it.\n\n## Resolution\n\nNone.",
+        ),
+    );
+    let (engine, _) = f.open();
+    let r = engine.search(&SearchRequest::new("exchnage")).unwrap();
+    assert_eq!(r.hits.len(), 1, "the typo itself is found");
+    assert_eq!(r.did_you_mean.as_deref(), Some("exchange"));
+    let r = engine
+        .search(&SearchRequest::new("exchange start"))
+        .unwrap();
+    assert_eq!(r.did_you_mean, None, "words the index knows well stay");
+    assert!(!r.partial);
+    let r = engine
+        .search(&SearchRequest::new("exchange services zebra"))
+        .unwrap();
+    assert!(r.partial, "no article has `zebra`");
+    assert!(!r.hits.is_empty());
+}
