@@ -63,7 +63,7 @@ fn main() {
     )
     .expect("index");
     let engine = Engine::new(index).expect("engine");
-    let shapes: [(&str, fn(&str, u32, &str, usize) -> SuggestInput); 7] = [
+    let shapes: [(&str, Paste); 7] = [
         ("event_xml", |s, id, m, _| {
             SuggestInput::EventXml(format!(
                 "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System><Provider Name=\"{}\"/><EventID Qualifiers=\"0\">{id}</EventID><Level>2</Level></System><RenderingInfo Culture=\"en-US\"><Message>{}</Message></RenderingInfo></Event>",
@@ -144,6 +144,9 @@ fn main() {
         }
     }
 }
+
+/// Writes one paste of a shape: source, event ID, message, case number.
+type Paste = fn(&str, u32, &str, usize) -> SuggestInput;
 
 /// The first sentence of a section's Markdown, as a message would read.
 fn first_sentence(markdown: &str) -> String {

@@ -34,6 +34,9 @@ pub const ENV_CORS_ORIGINS: &str = "KBASE_CORS_ORIGINS";
 /// Environment variable naming the address people reach kbase at
 /// (`https://kb.example.com`), used in canonical links and link previews.
 pub const ENV_PUBLIC_URL: &str = "KBASE_PUBLIC_URL";
+/// Environment variable naming a synonym file that extends the shipped list and the
+/// articles folder's `.kbase/synonyms.yml`.
+pub const ENV_SYNONYMS: &str = "KBASE_SYNONYMS";
 /// Environment variable capping the requests served at once (see
 /// [`DEFAULT_MAX_IN_FLIGHT`]).
 pub const ENV_MAX_IN_FLIGHT: &str = "KBASE_MAX_IN_FLIGHT";

@@ -58,6 +58,8 @@ enum Command {
         /// Requests served at once; more get 503 with Retry-After.
         #[arg(long, env = config::ENV_MAX_IN_FLIGHT, default_value_t = config::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
+        #[command(flatten)]
+        synonyms: SynonymsArg,
     },
     /// Convert legacy KB text articles into native articles.
     Import {
@@ -113,7 +115,17 @@ enum Command {
         /// Print the API's JSON response.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        synonyms: SynonymsArg,
     },
+}
+
+#[derive(clap::Args)]
+struct SynonymsArg {
+    /// Synonym file (YAML list of groups) extending the shipped list and the articles
+    /// folder's .kbase/synonyms.yml.
+    #[arg(long, env = config::ENV_SYNONYMS, value_name = "FILE")]
+    synonyms: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -152,6 +164,7 @@ fn main() -> ExitCode {
             cors_origins,
             public_url,
             max_in_flight,
+            synonyms,
         } => {
             let mut config = ServerConfig::new(articles.articles, data.data);
             config.templates = templates;
@@ -166,6 +179,7 @@ fn main() -> ExitCode {
                 .collect();
             config.max_in_flight = max_in_flight;
             config.public_url = public_url.filter(|u| !u.is_empty());
+            config.synonyms = synonyms.synonyms;
             serve(config, &addr)
         }
         Command::Import {
@@ -187,12 +201,14 @@ fn main() -> ExitCode {
             data,
             limit,
             json,
+            synonyms,
         } => search(
             &query.join(" "),
             &articles.articles,
             &data.data,
             limit,
             json,
+            synonyms.synonyms.as_deref(),
         ),
     };
     result.unwrap_or_else(|e| {
@@ -359,8 +375,13 @@ fn search(
     data: &std::path::Path,
     limit: usize,
     json: bool,
+    synonyms: Option<&std::path::Path>,
 ) -> kbase::Result<ExitCode> {
-    let engine = open_engine(articles, data)?;
+    let (list, problems) = kbase::search::synonyms::Synonyms::load(articles, synonyms);
+    for p in problems {
+        eprintln!("kbase: warning: {p}; the rest of the synonyms apply");
+    }
+    let engine = open_engine(articles, data)?.with_synonyms(list);
     let mut request = SearchRequest::new(q);
     request.limit = limit;
     request.facets = json;

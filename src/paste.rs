@@ -268,10 +268,10 @@ fn records(lines: &[&str], events: &mut Events) {
                             r.bare_id = Some((n, place(lines, i, column)));
                         }
                     }
-                    "providername" | "source" | "eventsource" => {
-                        if !value.is_empty() && value.len() <= 80 {
-                            r.source = Some(value.to_owned());
-                        }
+                    "providername" | "source" | "eventsource"
+                        if !value.is_empty() && value.len() <= 80 =>
+                    {
+                        r.source = Some(value.to_owned());
                     }
                     "message" | "description" => {
                         r.message = value.to_owned();

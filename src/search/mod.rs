@@ -23,6 +23,7 @@ pub mod response;
 mod snippet;
 pub mod spelling;
 pub mod suggest;
+pub mod synonyms;
 pub mod union;
 
 use std::collections::HashSet;
@@ -83,6 +84,8 @@ pub struct Engine {
     /// summaries.
     hit_columns: Vec<Option<BytesColumn>>,
     browse: BrowseCache,
+    /// The synonym groups queries are expanded with.
+    synonyms: synonyms::Synonyms,
     /// A read failure every lookup reports, once [`Engine::inject_read_fault`] set it.
     fault: std::sync::OnceLock<String>,
 }
@@ -123,8 +126,16 @@ impl Engine {
             facet_tables,
             hit_columns,
             browse: BrowseCache::default(),
+            synonyms: synonyms::Synonyms::shipped(),
             fault: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The engine with `synonyms` in place of the shipped list
+    /// ([`synonyms::Synonyms::load`] gives the shipped list with a deployment's).
+    pub fn with_synonyms(mut self, synonyms: synonyms::Synonyms) -> Engine {
+        self.synonyms = synonyms;
+        self
     }
 
     /// Makes every later search and lookup of this engine fail as if reading the index
@@ -183,7 +194,7 @@ impl Engine {
         &self,
         req: &SearchRequest,
         filters: &Filters,
-        parsed: ParsedQuery,
+        mut parsed: ParsedQuery,
         started: Instant,
     ) -> Result<SearchResponse, SearchError> {
         let interpreted = Interpreted {
@@ -214,6 +225,9 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
+        // Corrections are of the words as typed; the plan has their synonyms too.
+        let typed = (!parsed.words_rank_only).then(|| parsed.clauses.clone());
+        self.synonyms.expand(&mut parsed.clauses);
         let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
         let want = req.offset + req.limit;
 
@@ -253,8 +267,8 @@ impl Engine {
                 response.partial = total == 0 && !top.is_empty();
             }
         }
-        if !parsed.words_rank_only {
-            response.did_you_mean = self.did_you_mean(&req.q, &parsed, &searcher);
+        if let Some(clauses) = typed {
+            response.did_you_mean = self.did_you_mean(&req.q, &clauses, &searcher);
         }
         let snippets = if parsed.clauses.is_empty() {
             Snippets::Made {
@@ -286,18 +300,20 @@ impl Engine {
 
     /// `q` with each of its rare words replaced by a much more frequent one an edit
     /// away ([`spelling::correct`]), or `None` when no word has such a neighbour.
-    fn did_you_mean(&self, q: &str, parsed: &ParsedQuery, searcher: &Searcher) -> Option<String> {
+    fn did_you_mean(
+        &self,
+        q: &str,
+        clauses: &[query::Clause],
+        searcher: &Searcher,
+    ) -> Option<String> {
         let mut analyzer = self.analyzer.clone();
         let df = |token: &str| self.doc_freq(searcher, token);
         let mut corrected = q.to_owned();
         let mut changed = false;
-        let words = parsed
-            .clauses
-            .iter()
-            .filter_map(|c| match c.any_of.as_slice() {
-                [query::Item::Word(w)] if !c.negated && !plan::is_soft_word(w) => Some(w),
-                _ => None,
-            });
+        let words = clauses.iter().filter_map(|c| match c.any_of.as_slice() {
+            [query::Item::Word(w)] if !c.negated && !plan::is_soft_word(w) => Some(w),
+            _ => None,
+        });
         for w in words.take(spelling::MAX_CORRECTED_WORDS) {
             if let Some(c) = spelling::correct(w, &mut analyzer, &df, searcher.num_docs()) {
                 corrected = corrected.replacen(w.as_str(), &c, 1);

@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// A synonym file extending the shipped list and `articles/.kbase/synonyms.yml`.
+    pub synonyms: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -69,6 +71,7 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(config::REQUEST_TIMEOUT_SECS),
             header_timeout: Duration::from_secs(config::HEADER_TIMEOUT_SECS),
             shutdown_grace: Duration::from_secs(config::SHUTDOWN_GRACE_SECS),
+            synonyms: None,
         }
     }
 
@@ -303,7 +306,15 @@ impl AppState {
             ),
             None => open_frozen(&c.data, &c.articles),
         }
-        .and_then(|(index, report)| Ok((Engine::new(index)?, report)));
+        .and_then(|(index, report)| {
+            // Read again with every load, so an edited list applies at the next reload.
+            let (synonyms, problems) =
+                crate::search::synonyms::Synonyms::load(&c.articles, c.synonyms.as_deref());
+            for p in problems {
+                tracing::warn!("{p}; the rest of the synonyms apply");
+            }
+            Ok((Engine::new(index)?.with_synonyms(synonyms), report))
+        });
         match opened {
             Ok((engine, report)) => {
                 let docs = engine.num_docs();

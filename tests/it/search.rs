@@ -1065,3 +1065,59 @@ fn a_typo_gets_did_you_mean_even_with_hits_and_partial_matches_say_so() {
     assert!(r.partial, "no article has `zebra`");
     assert!(!r.hits.is_empty());
 }
+
+#[test]
+fn synonyms_shipped_and_from_the_folder_match_what_articles_write() {
+    let f = Folder::new();
+    f.write(
+        "hang.md",
+        &article(
+            "H1",
+            "Outlook stops responding when you open a shared calendar",
+            "",
+            "## Symptoms\n\nOutlook stops responding.\n\n## Resolution\n\nRemove the calendar.",
+        ),
+    );
+    f.write(
+        "vpn.md",
+        &article(
+            "V1",
+            "Remote access connections drop after an hour",
+            "",
+            "## Symptoms\n\nThe connection drops.\n\n## Resolution\n\nRaise the idle timeout.",
+        ),
+    );
+    // Hidden folders are not articles: the list is read only as synonyms.
+    f.write(".kbase/synonyms.yml", "- [vpn, remote access]\n");
+    let (engine, report) = f.open();
+    assert!(
+        report.summary().contains("2 articles"),
+        "{}",
+        report.summary()
+    );
+    let (synonyms, problems) = kbase::search::synonyms::Synonyms::load(&f.articles, None);
+    assert!(problems.is_empty(), "{problems:?}");
+    let engine = engine.with_synonyms(synonyms);
+    let first = |q: &str| {
+        engine
+            .search(&SearchRequest::new(q))
+            .unwrap()
+            .hits
+            .first()
+            .map(|h| h.card.id.clone())
+    };
+    assert_eq!(
+        first("outlook hangs shared calendar").as_deref(),
+        Some("H1")
+    );
+    assert_eq!(first("outlook freezes").as_deref(), Some("H1"));
+    assert_eq!(first("vpn drops").as_deref(), Some("V1"));
+    // Without the folder's list, `vpn` is only itself.
+    let (plain, _) = f.open();
+    assert!(
+        plain
+            .search(&SearchRequest::new("vpn drops"))
+            .unwrap()
+            .partial
+    );
+}
