@@ -67,7 +67,7 @@ fn main() {
             .filter_map(|r| r.as_str().map(str::to_owned))
             .collect();
         let mut req = SearchRequest::new(q.clone());
-        req.facets = true;
+        req.facets = std::env::var("FACETS").map_or(true, |v| v != "0");
         let t = Instant::now();
         let hits = engine.search(&req).map(|r| r.hits).unwrap_or_default();
         let ms = t.elapsed().as_secs_f64() * 1000.0;
