@@ -239,8 +239,15 @@ fn serve(config: ServerConfig, addr: &str) -> kbase::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    // Searches run on the blocking pool (`AppState::on_engine`). CPU-bound work gains
+    // nothing from more threads than cores, and each extra thread costs a stack and a
+    // malloc arena: with tokio's default of 512, 32 concurrent clients held 1-2 GB and
+    // spent their time switching. Twice the cores keeps a core busy while another
+    // thread waits on a page fault; the rest wait their turn in order.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(2 * cores)
         .build()
         .map_err(kbase::Error::Runtime)?;
     runtime.block_on(kbase::server::run(config, addr))?;
