@@ -18,15 +18,14 @@
 #
 # Environment: DURATION (seconds per run, default 10), PORT (default 18181),
 # KBASE_LOAD_DIR (work folder, kept between runs; default a temporary folder),
-# RUST_LOG (server log level; default `warn`, so the access log is off: set
-# RUST_LOG=info to measure with it on), TANTIVY_CLI (tantivy-cli's binary).
+# RUST_LOG (server log level; unset, kbase's default applies: `info` without the access
+# log; RUST_LOG=info measures with the access log on), TANTIVY_CLI (tantivy-cli's binary).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 duration=${DURATION:-10}
 port=${PORT:-18181}
 work=${KBASE_LOAD_DIR:-$(mktemp -d)}
-export RUST_LOG=${RUST_LOG:-warn}
 mkdir -p "$work"
 
 if ! command -v wrk >/dev/null; then

@@ -230,10 +230,15 @@ fn main() -> ExitCode {
 }
 
 /// Runs the server until SIGINT or SIGTERM, logging to stderr (`RUST_LOG` sets the
-/// level; `info` by default, `kbase::access=warn` silences the access log).
+/// level; `info` without the access log by default). The access log is opt-in: one
+/// synchronous line per request to stderr cost 17-21% of throughput under load, and the
+/// metrics endpoint counts and times every request anyway.
+/// The log filter without `RUST_LOG`: everything at `info` but the access log.
+const DEFAULT_LOG: &str = "info,kbase::access=off";
+
 fn serve(config: ServerConfig, addr: &str) -> kbase::Result<ExitCode> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
