@@ -133,11 +133,18 @@ fn message_of(line: &str) -> String {
     line.trim().chars().take(MESSAGE_CHARS).collect()
 }
 
-/// The events found so far, unique by ID and source (case ignored).
+/// The events found so far, unique by ID and source (case ignored). Every lookup is a
+/// hash lookup, so a hostile paste naming one ID with thousands of sources costs the
+/// same per mention as a ticket.
 #[derive(Default)]
 struct Events {
     list: Vec<PastedEvent>,
-    by_id: HashMap<u32, Vec<usize>>,
+    /// (ID, lower-cased source) → position in `list`.
+    keys: HashMap<(u32, Option<String>), usize>,
+    /// ID → its first entry in `list`.
+    first_of_id: HashMap<u32, usize>,
+    /// ID → its entry without a source, while it has one.
+    unsourced: HashMap<u32, usize>,
 }
 
 impl Events {
@@ -148,16 +155,11 @@ impl Events {
         let source = source
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
-        let same = self.by_id.entry(id).or_default();
-        let known = same
-            .iter()
-            .copied()
-            .find(|&i| match (&self.list[i].source, &source) {
-                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                (None, None) => true,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-            });
+        let key = (id, source.as_ref().map(|s| s.to_lowercase()));
+        let known = match &key.1 {
+            Some(_) => self.keys.get(&key).copied(),
+            None => self.first_of_id.get(&id).copied(),
+        };
         if let Some(i) = known {
             let e = &mut self.list[i];
             if e.message.is_empty() {
@@ -167,17 +169,24 @@ impl Events {
             return;
         }
         if source.is_some() {
-            if let Some(&i) = same.iter().find(|&&i| self.list[i].source.is_none()) {
+            if let Some(i) = self.unsourced.remove(&id) {
                 let e = &mut self.list[i];
                 e.source = source;
                 if !message.is_empty() {
                     e.message = message;
                 }
                 e.at = e.at.min(at);
+                self.keys.remove(&(id, None));
+                self.keys.insert(key, i);
                 return;
             }
         }
-        same.push(self.list.len());
+        let i = self.list.len();
+        if key.1.is_none() {
+            self.unsourced.insert(id, i);
+        }
+        self.first_of_id.entry(id).or_insert(i);
+        self.keys.insert(key, i);
         self.list.push(PastedEvent {
             id,
             source,
@@ -821,6 +830,24 @@ mod tests {
                     }
                 )
             ]
+        );
+    }
+
+    #[test]
+    fn one_id_with_many_sources_is_one_event_per_source() {
+        let text: String = (0..3000)
+            .map(|n| format!("Source: S{n}\nEvent ID: 7\n\n"))
+            .collect();
+        let p = read(&text, &sources);
+        assert_eq!(p.events.len(), 3000);
+        let again = read(
+            &format!("Event ID: 7\n\n{text}Source: s5\nEvent ID: 7\n"),
+            &sources,
+        );
+        assert_eq!(
+            again.events.len(),
+            3000,
+            "the unsourced one took a source's place"
         );
     }
 

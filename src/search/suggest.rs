@@ -54,8 +54,8 @@ pub struct SuggestResponse {
     pub took_ms: f64,
     /// The ranked articles, each with its fix.
     pub hits: Vec<Hit>,
-    /// Everything recognised (events, codes, article ids), each with where in the text
-    /// it was found, in the order of the text.
+    /// What was recognised (the events, codes and article ids that went into the
+    /// query), each with where in the text it was found, in the order of the text.
     pub found: Vec<Found>,
     /// With several events, the best articles for each one, in the order of `events`:
     /// a paste of a log names unrelated events, and each deserves its own answer.
@@ -301,7 +301,7 @@ impl Engine {
             article_ids: paste.article_ids.len().saturating_sub(MAX_SUGGEST_FINDS),
         };
         let mut found = Vec::new();
-        for e in &paste.events {
+        for e in paste.events.iter().take(MAX_SUGGEST_FINDS) {
             found.push(Found {
                 kind: "event",
                 value: e.id.to_string(),
@@ -311,7 +311,7 @@ impl Engine {
             });
         }
         for (kind, list) in [("code", &paste.codes), ("article_id", &paste.article_ids)] {
-            for (value, at) in list {
+            for (value, at) in list.iter().take(MAX_SUGGEST_FINDS) {
                 found.push(Found {
                     kind,
                     value: value.clone(),
