@@ -25,6 +25,8 @@ pub const MAX_SUGGEST_FINDS: usize = 50;
 /// Most attributes one XML element may have: real Event Viewer exports have a handful,
 /// and the XML reader's cost grows with their square.
 const MAX_XML_ATTRIBUTES: usize = 256;
+/// A word in more than one article in this many is left out of a paste's words.
+const COMMON_SHARE: u64 = 20;
 /// Characters of pasted text read for words; events, codes and ids are found in all of it.
 const WORD_CHARS: usize = 2000;
 
@@ -397,12 +399,24 @@ impl Engine {
     fn words_of(&self, text: &str) -> ParsedQuery {
         let head: String = text.chars().take(WORD_CHARS).collect();
         let parsed = self.parse(&head);
+        let searcher = self.index.reader.searcher();
+        let num_docs = searcher.num_docs();
+        let mut analyzer = self.analyzer.clone();
+        // A word in more than one article in COMMON_SHARE ranks nothing ("the",
+        // "service") and would make the ranking walk most of the index.
+        let common = |w: &str, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
+            let mut all = true;
+            analyzer.token_stream(w).process(&mut |t| {
+                all &= self.doc_freq(&searcher, &t.text) * COMMON_SHARE > num_docs;
+            });
+            all
+        };
         let mut words: Vec<Clause> = Vec::new();
         for c in parsed.clauses {
-            let plain = !c.negated
-                && c.any_of
-                    .iter()
-                    .all(|i| matches!(i, Item::Word(_) | Item::Phrase(_)));
+            let plain = match c.any_of.as_slice() {
+                [Item::Word(w)] => !c.negated && !common(w, &mut analyzer),
+                items => !c.negated && items.iter().all(|i| matches!(i, Item::Phrase(_))),
+            };
             if plain && words.len() < MAX_SUGGEST_WORDS && !words.contains(&c) {
                 words.push(c);
             }
