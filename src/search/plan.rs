@@ -197,7 +197,7 @@ pub type Frequency<'a> = &'a dyn Fn(&str) -> u64;
 /// the loose pass: it would cost much and tell little.
 const COMMON_SHARE: u64 = 8;
 /// ... and in more documents than this, so small indexes keep every word.
-const COMMON_MIN_DOCS: u64 = 1000;
+pub(crate) const COMMON_MIN_DOCS: u64 = 1000;
 
 /// The query of one item whose analysed tokens are `tokens`, or `None` when it analyses
 /// to nothing. With `fuzzy`, words the index does not know may match near spellings.

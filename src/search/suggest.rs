@@ -25,7 +25,9 @@ pub const MAX_SUGGEST_FINDS: usize = 50;
 /// Most attributes one XML element may have: real Event Viewer exports have a handful,
 /// and the XML reader's cost grows with their square.
 const MAX_XML_ATTRIBUTES: usize = 256;
-/// A word in more than one article in this many is left out of a paste's words.
+/// A word in more than one article in this many (and in over
+/// [`super::plan::COMMON_MIN_DOCS`], so small indexes keep every word) is left out of a
+/// paste's words.
 const COMMON_SHARE: u64 = 20;
 /// Characters of pasted text read for words; events, codes and ids are found in all of it.
 const WORD_CHARS: usize = 2000;
@@ -407,7 +409,8 @@ impl Engine {
         let common = |w: &str, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
             let mut all = true;
             analyzer.token_stream(w).process(&mut |t| {
-                all &= self.doc_freq(&searcher, &t.text) * COMMON_SHARE > num_docs;
+                let n = self.doc_freq(&searcher, &t.text);
+                all &= n * COMMON_SHARE > num_docs && n > super::plan::COMMON_MIN_DOCS;
             });
             all
         };
