@@ -430,15 +430,16 @@ fn fix_without_boilerplate(text: &str) -> Option<String> {
 /// is nothing but boilerplate (the legacy registry notice before the summary is an
 /// untitled summary of its own), then the next section of the same kinds that says more.
 fn fix_section(article: &Article) -> Option<(&Section, String)> {
-    let chosen = article.fix()?;
-    let better = SectionKind::FIX_ORDER.iter().find_map(|kind| {
-        article
-            .sections
-            .iter()
-            .filter(|s| s.kind == *kind && !s.is_empty())
-            .find_map(|s| fix_without_boilerplate(&s.text()).map(|t| (s, t)))
-    });
-    Some(better.unwrap_or_else(|| (chosen, fix_text(&chosen.text()))))
+    SectionKind::FIX_ORDER
+        .iter()
+        .find_map(|kind| {
+            article
+                .sections
+                .iter()
+                .filter(|s| s.kind == *kind && !s.is_empty())
+                .find_map(|s| fix_without_boilerplate(&s.text()).map(|t| (s, t)))
+        })
+        .or_else(|| article.fix().map(|s| (s, s.text())))
 }
 
 /// The registry-editing warning, however it is worded.

@@ -72,6 +72,19 @@ pub(crate) fn scores(top: Vec<((Score, Option<String>), DocAddress)>) -> Vec<(Sc
     top.into_iter().map(|((score, _), a)| (score, a)).collect()
 }
 
+/// How many articles hold `token` in one of `fields`: the most of any of them.
+fn doc_freq_in(searcher: &Searcher, fields: &[tantivy::schema::Field], token: &str) -> u64 {
+    fields
+        .iter()
+        .map(|&field| {
+            searcher
+                .doc_freq(&tantivy::Term::from_field_text(field, token))
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// The search engine over one open index.
 pub struct Engine {
     index: SearchIndex,
@@ -158,15 +171,7 @@ impl Engine {
     /// How many articles hold `token` in their text: the most of any text field.
     fn doc_freq(&self, searcher: &Searcher, token: &str) -> u64 {
         let f = &self.index.fields;
-        [f.title, f.symptoms, f.fix, f.body]
-            .iter()
-            .map(|&field| {
-                searcher
-                    .doc_freq(&tantivy::Term::from_field_text(field, token))
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0)
+        doc_freq_in(searcher, &[f.title, f.symptoms, f.fix, f.body], token)
     }
 
     /// Number of articles searchable.
@@ -310,17 +315,7 @@ impl Engine {
         // Hundreds of candidates per rare word: their frequency is judged by the two
         // fields nearly every word is in, at half the lookups of all four.
         let f = &self.index.fields;
-        let df = |token: &str| {
-            [f.title, f.body]
-                .iter()
-                .map(|&field| {
-                    searcher
-                        .doc_freq(&tantivy::Term::from_field_text(field, token))
-                        .unwrap_or(0)
-                })
-                .max()
-                .unwrap_or(0)
-        };
+        let df = |token: &str| doc_freq_in(searcher, &[f.title, f.body], token);
         let mut corrected = q.to_owned();
         let mut changed = false;
         let words = clauses.iter().filter_map(|c| match c.any_of.as_slice() {

@@ -409,46 +409,19 @@ impl Plan {
             ];
             whole_phrase = Some(phrase_query(&fields, &plain_tokens));
         }
-        if parsed.words_rank_only && !structured.is_empty() {
-            // A paste: what it names selects, its words (each scored, more of them
-            // scoring more) order the articles that share an ID.
-            let words: Vec<(Occur, Box<dyn Query>)> = required
-                .into_iter()
-                .chain(soft)
-                .map(|q| (Occur::Should, q))
-                .collect();
-            let mut positive: Vec<(Occur, Box<dyn Query>)> = vec![(
-                Occur::Must,
-                Box::new(BooleanQuery::new(
-                    structured
-                        .iter()
-                        .map(|(o, q)| (*o, q.box_clone()))
-                        .collect(),
-                )),
-            )];
-            if !words.is_empty() {
-                positive.push((Occur::Should, Box::new(BooleanQuery::new(words))));
+        let strict = if parsed.words_rank_only && !structured.is_empty() {
+            // A paste: what it names selects, its words only order; there is nothing
+            // for a loose pass to relax.
+            clauses.clear();
+            ranked_by_words(&structured, &required, &soft, &excluded, filters, f)
+        } else {
+            if required.is_empty() {
+                // Nothing but soft words ("not working"): they are the query.
+                required = std::mem::take(&mut soft);
             }
-            let selected: Box<dyn Query> = Box::new(BooleanQuery::new(positive));
-            let strict = combine(&[(Occur::Should, selected)], None, &excluded, filters, f);
-            return Plan {
-                strict,
-                highlight,
-                structured,
-                excluded,
-                clauses: Vec::new(),
-                required: 0,
-                soft: Vec::new(),
-                whole_phrase: None,
-                filters: filters.clone(),
-            };
-        }
-        if required.is_empty() {
-            // Nothing but soft words ("not working"): they are the query.
-            required = std::mem::take(&mut soft);
-        }
-        let words_strict = words_query(&required, required.len(), &soft, &whole_phrase);
-        let strict = combine(&structured, words_strict, &excluded, filters, f);
+            let words_strict = words_query(&required, required.len(), &soft, &whole_phrase);
+            combine(&structured, words_strict, &excluded, filters, f)
+        };
         Plan {
             strict,
             highlight,
@@ -582,6 +555,38 @@ fn words_query(
         clauses.push((Occur::Should, p.box_clone()));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Structured matches, ordered by the words (each scored, more of them scoring more),
+/// minus exclusions, within the filters: the query of a paste.
+fn ranked_by_words(
+    structured: &[(Occur, Box<dyn Query>)],
+    required: &[Box<dyn Query>],
+    soft: &[Box<dyn Query>],
+    excluded: &[(Occur, Box<dyn Query>)],
+    filters: &Filters,
+    f: &Fields,
+) -> Box<dyn Query> {
+    let selected: Box<dyn Query> = Box::new(BooleanQuery::new(
+        structured
+            .iter()
+            .map(|(o, q)| (*o, q.box_clone()))
+            .collect(),
+    ));
+    let mut positive = vec![(Occur::Must, selected)];
+    let words: Vec<(Occur, Box<dyn Query>)> = required
+        .iter()
+        .chain(soft)
+        .map(|q| (Occur::Should, q.box_clone()))
+        .collect();
+    if !words.is_empty() {
+        positive.push((
+            Occur::Should,
+            Box::new(BooleanQuery::new(words)) as Box<dyn Query>,
+        ));
+    }
+    let ranked: Box<dyn Query> = Box::new(BooleanQuery::new(positive));
+    combine(&[(Occur::Should, ranked)], None, excluded, filters, f)
 }
 
 /// Structured matches OR the words, minus exclusions, within the filters.
