@@ -5,7 +5,8 @@
 //! (default `../shared/eval/public.jsonl`) through the library, exactly as the API does,
 //! and scores it with the eval's definitions: recall@10 = |relevant ∩ top 10| /
 //! min(|relevant|, 10), MRR@10 = 1 / rank of the first relevant hit. It also prints the
-//! worst queries of each kind, to see why they fail. `benches/relevance.sh` runs the
+//! worst queries of each kind (`WORST=N`, default 5) and the slowest queries (`SLOWEST=N`),
+//! to see why they fail or take long. `benches/relevance.sh` runs the
 //! whole pipeline (unpack, import, index, score) from scratch.
 
 use std::collections::BTreeMap;
@@ -55,6 +56,7 @@ fn main() {
     let engine = Engine::new(index).expect("engine");
     let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
     let mut latencies = Vec::new();
+    let mut slowest: Vec<(f64, String)> = Vec::new();
     let (mut fixes, mut boilerplate) = (0usize, 0usize);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
@@ -86,6 +88,7 @@ fn main() {
         }
         let ids: Vec<String> = hits.into_iter().map(|h| h.card.id).collect();
         latencies.push(ms);
+        slowest.push((ms, q.clone()));
         let found = ids.iter().filter(|id| relevant.contains(id)).count();
         let recall = found as f64 / relevant.len().clamp(1, 10) as f64;
         let rr = ids
@@ -100,6 +103,14 @@ fn main() {
         k.worst.push((recall + rr, q, relevant, ids));
     }
     latencies.sort_by(f64::total_cmp);
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slow: usize = std::env::var("SLOWEST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for (ms, q) in slowest.iter().take(slow) {
+        println!("slow {ms:.2} ms: {q:?}");
+    }
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
     println!("\n| kind | queries | recall@10 | MRR@10 | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|");
     let (mut n, mut recall, mut rr) = (0, 0.0, 0.0);

@@ -432,8 +432,9 @@ fn search(
             }
             writeln!(
                 out,
-                "{} of {} results in {:.1} ms",
+                "{} of {}{} results in {:.1} ms",
                 response.hits.len(),
+                if response.total_exact { "" } else { "about " },
                 response.total,
                 response.took_ms
             )?;

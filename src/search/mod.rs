@@ -54,6 +54,9 @@ use snippet::Snippets;
 const LONG_QUERY_WORDS: usize = 4;
 /// Partial matches are looked for when fewer hits than this match every word.
 const LOOSE_BELOW: usize = 3;
+/// Matches taken beyond those needed from a query ranked by score alone, so that the
+/// ones tying at the cut can be put in id order.
+const TIE_MARGIN: usize = 10;
 
 /// The best `limit` matches by score; matches whose scores tie come in article-id order,
 /// so two builds of the same files (whose documents a parallel build orders differently)
@@ -83,6 +86,20 @@ fn doc_freq_in(searcher: &Searcher, fields: &[tantivy::schema::Field], token: &s
         })
         .max()
         .unwrap_or(0)
+}
+
+/// `q` with each of its rare words replaced by a much more frequent one an edit away
+/// ([`spelling::correction`]), or `None` when no word has such a neighbour.
+fn did_you_mean(q: &str, rare: &[(String, spelling::Rare)], num_docs: u64) -> Option<String> {
+    let mut corrected = q.to_owned();
+    let mut changed = false;
+    for (word, r) in rare {
+        if let Some(c) = spelling::correction(r, num_docs) {
+            corrected = corrected.replacen(word.as_str(), c, 1);
+            changed = true;
+        }
+    }
+    changed.then_some(corrected)
 }
 
 /// The search engine over one open index.
@@ -218,20 +235,23 @@ impl Engine {
             facets: Facets::default(),
             did_you_mean: None,
             partial: false,
+            total_exact: true,
         };
-        let unfiltered = filters.product.is_none()
-            && filters.category.is_none()
-            && filters.from.is_none()
-            && filters.to.is_none();
-        if parsed.is_empty() && unfiltered {
+        if parsed.is_empty() && filters.is_empty() {
             response.took_ms = started.elapsed().as_secs_f64() * 1000.0;
             return Ok(response);
         }
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
-        // Corrections are of the words as typed; the plan has their synonyms too.
-        let typed = (!parsed.words_rank_only).then(|| parsed.clauses.clone());
+        // Corrections are of the words as typed; the plan has their synonyms too. The
+        // rare words' neighbours, found once, give both the correction shown and the
+        // near spellings the loose pass looks for.
+        let rare = if parsed.words_rank_only {
+            Vec::new()
+        } else {
+            self.rare_words(&parsed.clauses, &searcher)
+        };
         self.synonyms.expand(&mut parsed.clauses);
         let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
         let want = req.offset + req.limit;
@@ -257,24 +277,40 @@ impl Engine {
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
         if total < want.min(LOOSE_BELOW) && (total == 0 || !long) {
             let df = |token: &str| self.doc_freq(&searcher, token);
-            let loose = plan.loose(f, &df, searcher.num_docs());
-            if let Some(loose) = &loose {
-                let (more, loose_total) =
-                    searcher.search(loose.as_ref(), &(ranked(want + total), Count))?;
-                let more = scores(more);
+            let near = |token: &str| -> Vec<String> {
+                rare.iter()
+                    .filter(|(_, r)| r.token.as_deref() == Some(token))
+                    .flat_map(|(_, r)| r.neighbours.iter().take(spelling::NEAR_SPELLINGS))
+                    .map(|n| n.token.clone())
+                    .collect()
+            };
+            if let Some(loose) = plan.loose(f, &df, &near, searcher.num_docs()) {
+                let (more, loose_total) = if loose.pruned {
+                    // Pruned by score alone: a few more than needed are taken, so that
+                    // matches tying at the cut are ordered by id like every other list.
+                    let top = searcher.search(
+                        loose.query.as_ref(),
+                        &TopDocs::with_limit(want + total + TIE_MARGIN).order_by_score(),
+                    )?;
+                    response.total_exact = false;
+                    let at_least = usize::try_from(loose.at_least).unwrap_or(usize::MAX);
+                    (self.by_score_then_id(top)?, at_least.max(total))
+                } else {
+                    let (top, n) =
+                        searcher.search(loose.query.as_ref(), &(ranked(want + total), Count))?;
+                    (scores(top), n)
+                };
                 let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
                 top.extend(
                     more.into_iter()
                         .filter(|(_, a)| !seen.contains(a))
                         .take(want - top.len().min(want)),
                 );
-                response.total = response.total.max(loose_total);
+                response.total = response.total.max(loose_total).max(top.len());
                 response.partial = total == 0 && !top.is_empty();
             }
         }
-        if let Some(clauses) = typed {
-            response.did_you_mean = self.did_you_mean(&req.q, &clauses, &searcher);
-        }
+        response.did_you_mean = did_you_mean(&req.q, &rare, searcher.num_docs());
         let snippets = if parsed.clauses.is_empty() {
             Snippets::Made {
                 event_ids: &parsed.event_ids,
@@ -303,32 +339,54 @@ impl Engine {
         Ok(response)
     }
 
-    /// `q` with each of its rare words replaced by a much more frequent one an edit
-    /// away ([`spelling::correct`]), or `None` when no word has such a neighbour.
-    fn did_you_mean(
+    /// The query's rare words as typed ([`spelling::near`]), the first
+    /// [`spelling::MAX_CORRECTED_WORDS`] plain words (not soft words, not negated) tried.
+    fn rare_words(
         &self,
-        q: &str,
         clauses: &[query::Clause],
         searcher: &Searcher,
-    ) -> Option<String> {
+    ) -> Vec<(String, spelling::Rare)> {
         let mut analyzer = self.analyzer.clone();
         // Hundreds of candidates per rare word: their frequency is judged by the two
         // fields nearly every word is in, at half the lookups of all four.
         let f = &self.index.fields;
         let df = |token: &str| doc_freq_in(searcher, &[f.title, f.body], token);
-        let mut corrected = q.to_owned();
-        let mut changed = false;
-        let words = clauses.iter().filter_map(|c| match c.any_of.as_slice() {
-            [query::Item::Word(w)] if !c.negated && !plan::is_soft_word(w) => Some(w),
-            _ => None,
-        });
-        for w in words.take(spelling::MAX_CORRECTED_WORDS) {
-            if let Some(c) = spelling::correct(w, &mut analyzer, &df, searcher.num_docs()) {
-                corrected = corrected.replacen(w.as_str(), &c, 1);
-                changed = true;
+        clauses
+            .iter()
+            .filter_map(|c| match c.any_of.as_slice() {
+                [query::Item::Word(w)] if !c.negated && !plan::is_soft_word(w) => Some(w),
+                _ => None,
+            })
+            .take(spelling::MAX_CORRECTED_WORDS)
+            .filter_map(|w| spelling::near(w, &mut analyzer, &df).map(|r| (w.clone(), r)))
+            .collect()
+    }
+
+    /// `top` (best first, ties in index order) with the matches of equal score in
+    /// article-id order, as [`ranked`] orders them. Only ties need the ids, and scores
+    /// summed over several words seldom tie.
+    fn by_score_then_id(
+        &self,
+        mut top: Vec<(Score, DocAddress)>,
+    ) -> Result<Vec<(Score, DocAddress)>, SearchError> {
+        top.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut start = 0;
+        while start < top.len() {
+            let end = start + top[start..].iter().take_while(|t| t.0 == top[start].0).count();
+            if end - start > 1 {
+                let mut run = Vec::with_capacity(end - start);
+                for &(score, address) in &top[start..end] {
+                    let id = self.summary(address)?.card.id.to_ascii_lowercase();
+                    run.push((id, score, address));
+                }
+                run.sort_by(|a, b| a.0.cmp(&b.0));
+                for (slot, (_, score, address)) in top[start..end].iter_mut().zip(run) {
+                    *slot = (score, address);
+                }
             }
+            start = end;
         }
-        changed.then_some(corrected)
+        Ok(top)
     }
 
     /// The summary of the document at `address`, from the `hit` fast field.

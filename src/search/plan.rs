@@ -6,13 +6,13 @@
 //! words orders the results (title above symptoms above the fix above the rest). Two
 //! queries come out of one analysis of the words: a *strict* one where every word must
 //! match, and a *loose* one, used when the strict one finds too little, where any word
-//! may match and long words tolerate typos.
+//! may match and a word no document holds matches its near spellings.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
@@ -20,6 +20,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use super::query::{FieldName, Item, ParsedQuery};
+use super::union::any_of;
 use crate::index::Fields;
 
 const ID: f32 = 1_000_000.0;
@@ -43,6 +44,13 @@ pub struct Filters {
     pub to: Option<i64>,
 }
 
+impl Filters {
+    /// Whether nothing is restricted.
+    pub fn is_empty(&self) -> bool {
+        self.product.is_none() && self.category.is_none() && self.from.is_none() && self.to.is_none()
+    }
+}
+
 /// The queries of one search and the terms to highlight, from one analysis of the
 /// query: the strict query is built at once; the loose one, which most searches never
 /// need, only on demand ([`Plan::loose`]), from the same analysed words.
@@ -61,6 +69,8 @@ pub struct Plan {
     required: usize,
     /// Words that add to the score but are never required ([`is_soft_word`]).
     soft: Vec<Box<dyn Query>>,
+    /// Their analysed tokens.
+    soft_tokens: Vec<String>,
     /// The whole query as a phrase, for pasted messages and titles.
     whole_phrase: Option<Box<dyn Query>>,
     filters: Filters,
@@ -131,45 +141,32 @@ fn analyse(analyzer: &mut TextAnalyzer, text: &str) -> (Vec<String>, Vec<String>
     (words, phrase)
 }
 
-/// One analysed token in any text field, boosted per field; with `fuzzy`, long
-/// alphabetic tokens also match at edit distance 1 (2 from 9 letters), weighted less.
-/// Callers ask for `fuzzy` only for tokens the index does not have: typo tolerance is for
-/// words that find nothing as written.
-fn token_query(f: &Fields, token: &str, fuzzy: bool) -> Box<dyn Query> {
-    let mut should: Vec<(Occur, Box<dyn Query>)> = text_fields(f)
+/// One analysed token in any text field, boosted per field; `near` are tokens written
+/// one edit away from it that count in its place, weighted less (typo tolerance, for a
+/// word that finds nothing as written: [`super::spelling::near`]).
+fn token_query(f: &Fields, token: &str, near: &[String]) -> Box<dyn Query> {
+    let mut should: Vec<Box<dyn Query>> = text_fields(f)
         .iter()
         .map(|&(field, boost)| {
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(term_query(field, token), boost)) as Box<dyn Query>,
-            )
+            Box::new(BoostQuery::new(term_query(field, token), boost)) as Box<dyn Query>
         })
         .collect();
-    let letters = token.chars().count();
-    let fuzzy = fuzzy && letters >= 5 && token.chars().all(char::is_alphabetic);
-    if !fuzzy {
-        return Box::new(super::union::FieldsUnion::new(
-            should.into_iter().map(|(_, q)| q).collect(),
-        ));
-    }
-    {
-        let distance = if letters >= 9 { 2 } else { 1 };
+    for spelling in near {
         for (field, boost) in [
             (f.title, 1.0),
             (f.symptoms, 0.6),
             (f.fix, 0.5),
             (f.body, 0.4),
         ] {
-            let q = FuzzyTermQuery::new(Term::from_field_text(field, token), distance, true);
-            should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            should.push(Box::new(BoostQuery::new(term_query(field, spelling), boost)));
         }
     }
-    Box::new(BooleanQuery::new(should))
+    any_of(should)
 }
 
 /// Tokens in sequence in one of `fields`; a single token is a plain term query.
 fn phrase_query(fields: &[(Field, f32)], tokens: &[String]) -> Box<dyn Query> {
-    let should: Vec<(Occur, Box<dyn Query>)> = fields
+    let should: Vec<Box<dyn Query>> = fields
         .iter()
         .map(|&(field, boost)| {
             let q: Box<dyn Query> = if tokens.len() == 1 {
@@ -181,17 +178,25 @@ fn phrase_query(fields: &[(Field, f32)], tokens: &[String]) -> Box<dyn Query> {
                     .collect();
                 Box::new(PhraseQuery::new(terms))
             };
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
-            )
+            Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>
         })
         .collect();
-    Box::new(BooleanQuery::new(should))
+    any_of(should)
 }
 
 /// How many documents hold a token (the most of any text field).
 pub type Frequency<'a> = &'a dyn Fn(&str) -> u64;
+
+/// The tokens written one edit away from a token that no document holds, that documents
+/// do hold ([`super::spelling::near`]).
+pub type Near<'a> = &'a dyn Fn(&str) -> Vec<String>;
+
+/// What the loose pass knows of the index: frequencies and near spellings.
+#[derive(Clone, Copy)]
+struct Loose<'a> {
+    df: Frequency<'a>,
+    near: Near<'a>,
+}
 
 /// A token in more than this share of documents is too common to look for on its own in
 /// the loose pass: it would cost much and tell little.
@@ -200,12 +205,13 @@ const COMMON_SHARE: u64 = 8;
 pub(crate) const COMMON_MIN_DOCS: u64 = 1000;
 
 /// The query of one item whose analysed tokens are `tokens`, or `None` when it analyses
-/// to nothing. With `fuzzy`, words the index does not know may match near spellings.
+/// to nothing. In the `loose` pass, a word the index does not know matches its near
+/// spellings, and a word of several tokens any of them.
 fn item_query(
     f: &Fields,
     item: &Item,
     tokens: &[String],
-    fuzzy: Option<Frequency<'_>>,
+    loose: Option<Loose<'_>>,
 ) -> Option<Box<dyn Query>> {
     let positional: Vec<(Field, f32)> = text_fields(f)
         .into_iter()
@@ -214,15 +220,17 @@ fn item_query(
     match item {
         Item::Word(_) => match tokens {
             [] => None,
-            [token] => Some(token_query(
-                f,
-                token,
-                fuzzy.is_some_and(|df| df(token) == 0),
-            )),
+            [token] => {
+                let near = match loose {
+                    Some(l) if (l.df)(token) == 0 => (l.near)(token),
+                    _ => Vec::new(),
+                };
+                Some(token_query(f, token, &near))
+            }
             // A word of several tokens (`C:\\WINDOWS`, `<b>x</b>`): all of them, or in
             // the loose pass any.
             _ => {
-                let occur = if fuzzy.is_some() {
+                let occur = if loose.is_some() {
                     Occur::Should
                 } else {
                     Occur::Must
@@ -230,7 +238,7 @@ fn item_query(
                 Some(Box::new(BooleanQuery::new(
                     tokens
                         .iter()
-                        .map(|t| (occur, token_query(f, t, false)))
+                        .map(|t| (occur, token_query(f, t, &[])))
                         .collect(),
                 )))
             }
@@ -317,6 +325,7 @@ impl Plan {
 
         let mut required: Vec<Box<dyn Query>> = Vec::new();
         let mut soft: Vec<Box<dyn Query>> = Vec::new();
+        let mut soft_tokens: Vec<String> = Vec::new();
         let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut clauses: Vec<Vec<(Item, Vec<String>)>> = Vec::new();
         let mut plain_tokens: Vec<String> = Vec::new();
@@ -370,6 +379,7 @@ impl Plan {
             if strict.is_empty() {
                 clauses.push(analysed);
             } else if is_soft {
+                soft_tokens.extend(analysed.iter().flat_map(|(_, t)| t.iter().cloned()));
                 soft.push(any_of(strict));
             } else {
                 required.push(any_of(strict));
@@ -418,6 +428,7 @@ impl Plan {
             if required.is_empty() {
                 // Nothing but soft words ("not working"): they are the query.
                 required = std::mem::take(&mut soft);
+                soft_tokens.clear();
             }
             let words_strict = words_query(&required, required.len(), &soft, &whole_phrase);
             combine(&structured, words_strict, &excluded, filters, f)
@@ -430,31 +441,59 @@ impl Plan {
             clauses,
             required: required.len(),
             soft,
+            soft_tokens,
             whole_phrase,
             filters: filters.clone(),
         }
     }
 
-    /// The loose query: at least half the words must match, a lone word may match a near
-    /// spelling, and words too common to tell anything are left out; `df` gives a token's
-    /// document frequency in an index of `num_docs` documents. `None` when it could not
-    /// add anything to the strict query.
-    pub fn loose(&self, f: &Fields, df: Frequency<'_>, num_docs: u64) -> Option<Box<dyn Query>> {
+    /// The loose query, for when the strict one finds too little: a word no document
+    /// holds matches its `near` spellings, and words too common to tell anything are
+    /// left out; `df` gives a token's document frequency in an index of `num_docs`
+    /// documents. `None` when it could not add anything to the strict query.
+    ///
+    /// A query of plain words (no ids, events, codes, phrases, fields, exclusions or
+    /// filters: most of what technicians type) becomes one scored disjunction of
+    /// (token, field) terms, which tantivy ranks by block-max WAND: matching more of the
+    /// words and the rarer ones scores most, and the top hits come without visiting
+    /// every article that has one word. Any other query keeps its structure, and at
+    /// least half its words must match.
+    pub fn loose(
+        &self,
+        f: &Fields,
+        df: Frequency<'_>,
+        near: Near<'_>,
+        num_docs: u64,
+    ) -> Option<LooseQuery> {
+        let pass = Loose { df, near };
+        let common = |tokens: &[String]| {
+            tokens.iter().all(|t| {
+                let n = df(t);
+                n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
+            })
+        };
+        let kept: Vec<&Vec<(Item, Vec<String>)>> = self
+            .clauses
+            .iter()
+            .filter(|clause| match clause.as_slice() {
+                [(Item::Word(_), tokens)] => !common(tokens),
+                _ => true,
+            })
+            .collect();
+        let plain = self.structured.is_empty()
+            && self.excluded.is_empty()
+            && self.filters.is_empty()
+            && kept
+                .iter()
+                .all(|c| c.iter().all(|(item, _)| matches!(item, Item::Word(_))));
+        if plain {
+            return self.scored_disjunction(f, &kept, pass);
+        }
         let mut optional: Vec<Box<dyn Query>> = Vec::new();
-        for clause in &self.clauses {
-            let common = match clause.as_slice() {
-                [(Item::Word(_), tokens)] => tokens.iter().all(|t| {
-                    let n = df(t);
-                    n * COMMON_SHARE > num_docs && n > COMMON_MIN_DOCS
-                }),
-                _ => false,
-            };
-            if common {
-                continue;
-            }
+        for clause in kept {
             let loose: Vec<Box<dyn Query>> = clause
                 .iter()
-                .filter_map(|(item, tokens)| item_query(f, item, tokens, Some(df)))
+                .filter_map(|(item, tokens)| item_query(f, item, tokens, Some(pass)))
                 .collect();
             if !loose.is_empty() {
                 optional.push(any_of(loose));
@@ -467,9 +506,83 @@ impl Plan {
                 &self.soft,
                 &self.whole_phrase,
             );
-            combine(&self.structured, words, &self.excluded, &self.filters, f)
+            LooseQuery {
+                query: combine(&self.structured, words, &self.excluded, &self.filters, f),
+                pruned: false,
+                at_least: 0,
+            }
         })
     }
+
+    /// The loose query of plain words: every (token, field) term of the `kept` clauses
+    /// and the soft words, boosted per field, in one disjunction of term queries (the
+    /// shape tantivy's block-max WAND takes). A token no document holds is replaced by
+    /// its near spellings.
+    fn scored_disjunction(
+        &self,
+        f: &Fields,
+        kept: &[&Vec<(Item, Vec<String>)>],
+        pass: Loose<'_>,
+    ) -> Option<LooseQuery> {
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut at_least = 0;
+        let mut words = 0;
+        let add = |terms: &mut Vec<(Occur, Box<dyn Query>)>, token: &str, fields: &[(Field, f32)]| {
+            for &(field, boost) in fields {
+                terms.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(term_query(field, token), boost)),
+                ));
+            }
+        };
+        let near_fields = [
+            (f.title, 1.0),
+            (f.symptoms, 0.6),
+            (f.fix, 0.5),
+            (f.body, 0.4),
+        ];
+        for clause in kept {
+            words += 1;
+            for (_, tokens) in clause.iter() {
+                for token in tokens {
+                    let n = (pass.df)(token);
+                    if n == 0 {
+                        for spelling in (pass.near)(token) {
+                            at_least = at_least.max((pass.df)(&spelling));
+                            add(&mut terms, &spelling, &near_fields);
+                        }
+                    } else {
+                        at_least = at_least.max(n);
+                        add(&mut terms, token, &text_fields(f));
+                    }
+                }
+            }
+        }
+        if terms.is_empty() || (self.required <= 1 && words > 1) {
+            return None;
+        }
+        for token in &self.soft_tokens {
+            add(&mut terms, token, &text_fields(f));
+        }
+        Some(LooseQuery {
+            query: Box::new(BooleanQuery::new(terms)),
+            pruned: true,
+            at_least,
+        })
+    }
+}
+
+/// The loose query of a search ([`Plan::loose`]).
+pub struct LooseQuery {
+    /// The query.
+    pub query: Box<dyn Query>,
+    /// Whether it is one disjunction of terms, whose top hits tantivy finds without
+    /// counting every match: collect it by score alone, and take [`Self::at_least`] for
+    /// the number of matches.
+    pub pruned: bool,
+    /// For a pruned query: the most documents any of its terms is in, which every one
+    /// of them matches, so at least this many match.
+    pub at_least: u64,
 }
 
 /// Words that count when an article has them but are never required of it: negations
@@ -516,15 +629,6 @@ pub(crate) fn is_soft_word(word: &str) -> bool {
     )
 }
 
-fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if queries.len() == 1 {
-        return queries.remove(0);
-    }
-    Box::new(BooleanQuery::new(
-        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
-    ))
-}
-
 /// At least `min` of `items` must match; the soft words and the whole-query phrase, if
 /// any, add to the score.
 fn words_query(
@@ -549,12 +653,18 @@ fn words_query(
             min.max(1),
         ))
     };
-    let mut clauses = vec![(Occur::Must, words)];
-    clauses.extend(soft.iter().map(|q| (Occur::Should, q.box_clone())));
-    if let Some(p) = phrase {
-        clauses.push((Occur::Should, p.box_clone()));
+    let optional: Vec<Box<dyn Query>> = soft
+        .iter()
+        .chain(phrase.iter())
+        .map(|q| q.box_clone())
+        .collect();
+    if optional.is_empty() {
+        return Some(words);
     }
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Some(Box::new(BooleanQuery::new(vec![
+        (Occur::Must, words),
+        (Occur::Should, any_of(optional)),
+    ])))
 }
 
 /// Structured matches, ordered by the words (each scored, more of them scoring more),
@@ -567,23 +677,11 @@ fn ranked_by_words(
     filters: &Filters,
     f: &Fields,
 ) -> Box<dyn Query> {
-    let selected: Box<dyn Query> = Box::new(BooleanQuery::new(
-        structured
-            .iter()
-            .map(|(o, q)| (*o, q.box_clone()))
-            .collect(),
-    ));
+    let selected = any_of(structured.iter().map(|(_, q)| q.box_clone()).collect());
     let mut positive = vec![(Occur::Must, selected)];
-    let words: Vec<(Occur, Box<dyn Query>)> = required
-        .iter()
-        .chain(soft)
-        .map(|q| (Occur::Should, q.box_clone()))
-        .collect();
+    let words: Vec<Box<dyn Query>> = required.iter().chain(soft).map(|q| q.box_clone()).collect();
     if !words.is_empty() {
-        positive.push((
-            Occur::Should,
-            Box::new(BooleanQuery::new(words)) as Box<dyn Query>,
-        ));
+        positive.push((Occur::Should, any_of(words)));
     }
     let ranked: Box<dyn Query> = Box::new(BooleanQuery::new(positive));
     combine(&[(Occur::Should, ranked)], None, excluded, filters, f)
@@ -597,17 +695,12 @@ fn combine(
     filters: &Filters,
     f: &Fields,
 ) -> Box<dyn Query> {
-    let mut positive: Vec<(Occur, Box<dyn Query>)> = structured
-        .iter()
-        .map(|(o, q)| (*o, q.box_clone()))
-        .collect();
-    if let Some(w) = words {
-        positive.push((Occur::Should, w));
-    }
+    let mut positive: Vec<Box<dyn Query>> = structured.iter().map(|(_, q)| q.box_clone()).collect();
+    positive.extend(words);
     let positive: Box<dyn Query> = if positive.is_empty() {
         Box::new(AllQuery)
     } else {
-        Box::new(BooleanQuery::new(positive))
+        any_of(positive)
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, positive)];
     clauses.extend(excluded.iter().map(|(o, q)| (*o, q.box_clone())));

@@ -92,6 +92,10 @@ pub struct SearchResponse {
     pub did_you_mean: Option<String>,
     /// No article matches every word: the hits match only some of them.
     pub partial: bool,
+    /// Whether `total` is an exact count. Partial matches of plain words are ranked
+    /// without visiting every article that has one of the words; `total` is then a
+    /// lower bound (the articles holding the most frequent of them), shown as "about".
+    pub total_exact: bool,
 }
 
 impl Fix {

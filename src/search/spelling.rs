@@ -21,46 +21,106 @@ pub const MORE_FREQUENT: u64 = 20;
 pub const MIN_CORRECTED_DOCS: u64 = 20;
 /// Words of one query tried for a correction.
 pub const MAX_CORRECTED_WORDS: usize = 8;
+/// Near spellings of a word no article holds that the loose pass of a search looks for
+/// in its place, the most frequent first.
+pub const NEAR_SPELLINGS: usize = 3;
 /// Shortest word corrected: short words have too many neighbours to guess among.
 const MIN_LETTERS: usize = 4;
 
-/// The correction of `word`, if it is a rare word with a much more frequent neighbour;
-/// `df` gives the number of articles holding an analysed token, of `num_docs`. A small
-/// index asks less of the correction ([`MIN_CORRECTED_DOCS`] or one in a thousand
+/// A word one edit from a query's word that the index has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Neighbour {
+    /// As written (`exchange`): what "Did you mean" shows.
+    pub word: String,
+    /// As indexed (`exchang`): what a search for it looks up.
+    pub token: String,
+    /// Articles holding it.
+    pub docs: u64,
+}
+
+/// A rare word of a query and its neighbours in the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rare {
+    /// The word as indexed, when it analyses to one token.
+    pub token: Option<String>,
+    /// Articles holding it.
+    pub docs: u64,
+    /// Every word one edit away that some article holds, most frequent first.
+    pub neighbours: Vec<Neighbour>,
+}
+
+/// A rare word's neighbours in the index: `None` when `word` is not rare (in more than
+/// [`RARE_DOCS`] articles), too short, or not a plain lower-case word once lowered.
+/// `df` gives the number of articles holding an analysed token.
+pub fn near(word: &str, analyzer: &mut TextAnalyzer, df: &dyn Fn(&str) -> u64) -> Option<Rare> {
+    let lower = word.to_lowercase();
+    if lower.chars().count() < MIN_LETTERS || !lower.chars().all(|c| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let mut token_of = |w: &str| -> Option<String> {
+        let mut tokens = Vec::new();
+        analyzer
+            .token_stream(w)
+            .process(&mut |t| tokens.push(t.text.clone()));
+        match tokens.as_mut_slice() {
+            [one] => Some(std::mem::take(one)),
+            _ => None,
+        }
+    };
+    let own_token = token_of(&lower);
+    let own = own_token.as_deref().map_or(0, df);
+    if own > RARE_DOCS {
+        return None;
+    }
+    let mut found: Vec<Neighbour> = Vec::new();
+    for candidate in neighbours(&lower) {
+        let Some(token) = token_of(&candidate) else {
+            continue;
+        };
+        // Words of one stem (`printer`, `printers`) are one neighbour: the first in the
+        // alphabet stands for them.
+        if found.iter().any(|n| n.token == token) {
+            continue;
+        }
+        let docs = df(&token);
+        if docs > 0 {
+            found.push(Neighbour {
+                word: candidate,
+                token,
+                docs,
+            });
+        }
+    }
+    found.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.word.cmp(&b.word)));
+    Some(Rare {
+        token: own_token,
+        docs: own,
+        neighbours: found,
+    })
+}
+
+/// The correction of a rare word ([`near`]): its most frequent neighbour, if that is in
+/// [`MORE_FREQUENT`] times as many articles and in [`MIN_CORRECTED_DOCS`] at least. A
+/// small index of `num_docs` asks less ([`MIN_CORRECTED_DOCS`] or one in a thousand
 /// articles, whichever is fewer).
+pub fn correction(rare: &Rare, num_docs: u64) -> Option<&str> {
+    let need = (rare.docs * MORE_FREQUENT).max(MIN_CORRECTED_DOCS.min(1 + num_docs / 1000));
+    rare.neighbours
+        .first()
+        .filter(|n| n.docs >= need)
+        .map(|n| n.word.as_str())
+}
+
+/// The correction of `word`, if it is a rare word with a much more frequent neighbour
+/// ([`near`], then [`correction`]).
 pub fn correct(
     word: &str,
     analyzer: &mut TextAnalyzer,
     df: &dyn Fn(&str) -> u64,
     num_docs: u64,
 ) -> Option<String> {
-    let lower = word.to_lowercase();
-    if lower.chars().count() < MIN_LETTERS || !lower.chars().all(|c| c.is_ascii_lowercase()) {
-        return None;
-    }
-    let freq = |w: &str, analyzer: &mut TextAnalyzer| -> u64 {
-        let mut tokens = Vec::new();
-        analyzer
-            .token_stream(w)
-            .process(&mut |t| tokens.push(t.text.clone()));
-        match tokens.as_slice() {
-            [one] => df(one),
-            _ => 0,
-        }
-    };
-    let own = freq(&lower, analyzer);
-    if own > RARE_DOCS {
-        return None;
-    }
-    let need = (own * MORE_FREQUENT).max(MIN_CORRECTED_DOCS.min(1 + num_docs / 1000));
-    let mut best: Option<(u64, String)> = None;
-    for candidate in neighbours(&lower) {
-        let n = freq(&candidate, analyzer);
-        if n >= need && best.as_ref().is_none_or(|(b, _)| n > *b) {
-            best = Some((n, candidate));
-        }
-    }
-    best.map(|(_, w)| w)
+    let rare = near(word, analyzer, df)?;
+    correction(&rare, num_docs).map(str::to_owned)
 }
 
 /// Every word one edit from `word` (ASCII letters): deletions, swaps of neighbours,

@@ -32,6 +32,26 @@ impl FieldsUnion {
     }
 }
 
+/// Most parts a [`FieldsUnion`] is used for: each step of it looks at every part, which
+/// beats tantivy's buffered union for a few parts and loses to it for many.
+const SMALL_UNION: usize = 8;
+
+/// Any of `parts`, scored as the sum of the matching ones: the part itself when there is
+/// one, a [`FieldsUnion`] when there are a few (a word's fields, a phrase's fields, a
+/// word's synonyms, the optional words of a query), tantivy's union beyond that.
+pub fn any_of(mut parts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    match parts.len() {
+        1 => parts.remove(0),
+        n if n <= SMALL_UNION => Box::new(FieldsUnion::new(parts)),
+        _ => Box::new(tantivy::query::BooleanQuery::new(
+            parts
+                .into_iter()
+                .map(|q| (tantivy::query::Occur::Should, q))
+                .collect(),
+        )),
+    }
+}
+
 impl Query for FieldsUnion {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let parts = self

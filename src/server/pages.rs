@@ -129,6 +129,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
         context! {
             q,
             total => response.total,
+            total_exact => response.total_exact,
             offset,
             understood => understood(&response.interpreted),
             matched => response.interpreted.event_ids,
