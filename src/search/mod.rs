@@ -32,6 +32,7 @@ use std::time::Instant;
 use aho_corasick::AhoCorasick;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::query::FuzzyTermQuery;
 use tantivy::columnar::BytesColumn;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -86,6 +87,49 @@ fn doc_freq_in(searcher: &Searcher, fields: &[tantivy::schema::Field], token: &s
         })
         .max()
         .unwrap_or(0)
+}
+
+/// The tokens one edit (Damerau-Levenshtein) from `token` in any of `fields`, each with
+/// the number of articles holding it (the most of any of the fields): one walk of each
+/// field's term dictionary per segment with a Levenshtein automaton. A dictionary that
+/// cannot be read gives nothing: a correction is a courtesy, never a failure.
+fn indexed_near(
+    searcher: &Searcher,
+    fields: &[tantivy::schema::Field],
+    token: &str,
+) -> Vec<(String, u64)> {
+    let Some(&first) = fields.first() else {
+        return Vec::new();
+    };
+    let query = FuzzyTermQuery::new(tantivy::Term::from_field_text(first, token), 1, true);
+    let Ok(automaton) = query.automaton() else {
+        return Vec::new();
+    };
+    // token -> articles per field, summed over segments
+    let mut found: std::collections::HashMap<Vec<u8>, Vec<u64>> = Default::default();
+    for segment in searcher.segment_readers() {
+        for (i, &field) in fields.iter().enumerate() {
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let per_field = found
+                    .entry(stream.key().to_vec())
+                    .or_insert_with(|| vec![0; fields.len()]);
+                per_field[i] += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(key, per_field)| {
+            let docs = per_field.into_iter().max().unwrap_or(0);
+            String::from_utf8(key).ok().map(|t| (t, docs))
+        })
+        .collect()
 }
 
 /// `q` with each of its rare words replaced by a much more frequent one an edit away
@@ -350,7 +394,9 @@ impl Engine {
         // Hundreds of candidates per rare word: their frequency is judged by the two
         // fields nearly every word is in, at half the lookups of all four.
         let f = &self.index.fields;
-        let df = |token: &str| doc_freq_in(searcher, &[f.title, f.body], token);
+        let fields = [f.title, f.body];
+        let df = |token: &str| doc_freq_in(searcher, &fields, token);
+        let indexed = |token: &str| indexed_near(searcher, &fields, token);
         clauses
             .iter()
             .filter_map(|c| match c.any_of.as_slice() {
@@ -358,7 +404,9 @@ impl Engine {
                 _ => None,
             })
             .take(spelling::MAX_CORRECTED_WORDS)
-            .filter_map(|w| spelling::near(w, &mut analyzer, &df).map(|r| (w.clone(), r)))
+            .filter_map(|w| {
+                spelling::near(w, &mut analyzer, &df, &indexed).map(|r| (w.clone(), r))
+            })
             .collect()
     }
 

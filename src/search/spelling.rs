@@ -2,14 +2,17 @@
 //! frequent word one edit away.
 //!
 //! Typos in helpdesk queries are single slips in long words (`exchnage`, `seletcing`,
-//! `printng`). A word is a candidate when it is rare — in at most [`RARE_DOCS`] articles
+//! `outlok`). A word is a candidate when it is rare — in at most [`RARE_DOCS`] articles
 //! — and a correction only when some word one edit away (a letter dropped, added,
 //! changed, or two neighbours swapped) is in at least [`MORE_FREQUENT`] times as many
 //! articles and in [`MIN_CORRECTED_DOCS`] at least: a rare word that is right (a product
-//! or file name) has no such neighbour and stays. Neighbours are written out from the
-//! word and looked up through the analyzer, so the suggestion is a word as people type
-//! it (`exchange`, not the index's stem `exchang`); the lookups are a few hundred term
-//! lookups per rare word, and only the first [`MAX_CORRECTED_WORDS`] words are tried.
+//! or file name) has no such neighbour and stays. Neighbours are the index's own tokens
+//! one edit from the word's stem, found by walking the term dictionaries with a
+//! Levenshtein automaton (one walk per field and segment, not hundreds of lookups), and
+//! written back with the word's ending, so the suggestion is a word as people type it
+//! (`exchange`, not the index's stem `exchang`). A slip that also hides the word's
+//! ending from the stemmer (`printng`, stemmed as it is, two edits from `print`) is not
+//! corrected. Only the first [`MAX_CORRECTED_WORDS`] words are tried.
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -49,53 +52,61 @@ pub struct Rare {
     pub neighbours: Vec<Neighbour>,
 }
 
+/// How many articles hold each indexed token one edit from a token: the index's
+/// neighbours of a token, found by one walk of its term dictionaries.
+pub type IndexedNear<'a> = &'a dyn Fn(&str) -> Vec<(String, u64)>;
+
 /// A rare word's neighbours in the index: `None` when `word` is not rare (in more than
 /// [`RARE_DOCS`] articles), too short, or not a plain lower-case word once lowered.
-/// `df` gives the number of articles holding an analysed token.
-pub fn near(word: &str, analyzer: &mut TextAnalyzer, df: &dyn Fn(&str) -> u64) -> Option<Rare> {
+/// `df` gives the number of articles holding an analysed token, `indexed` the indexed
+/// tokens one edit from one. The neighbours are edits of the word's stem, written back
+/// with the word's own ending (`seletcing` is stemmed `seletc`, whose neighbour `select`
+/// is shown as `selecting`).
+pub fn near(
+    word: &str,
+    analyzer: &mut TextAnalyzer,
+    df: &dyn Fn(&str) -> u64,
+    indexed: IndexedNear<'_>,
+) -> Option<Rare> {
     let lower = word.to_lowercase();
     if lower.chars().count() < MIN_LETTERS || !lower.chars().all(|c| c.is_ascii_lowercase()) {
         return None;
     }
-    let mut token_of = |w: &str| -> Option<String> {
-        let mut tokens = Vec::new();
-        analyzer
-            .token_stream(w)
-            .process(&mut |t| tokens.push(t.text.clone()));
-        match tokens.as_mut_slice() {
-            [one] => Some(std::mem::take(one)),
-            _ => None,
-        }
+    let mut tokens = Vec::new();
+    analyzer
+        .token_stream(&lower)
+        .process(&mut |t| tokens.push(t.text.clone()));
+    let [stem] = tokens.as_slice() else {
+        return None;
     };
-    let own_token = token_of(&lower);
-    let own = own_token.as_deref().map_or(0, df);
-    if own > RARE_DOCS {
+    let docs = df(stem);
+    if docs > RARE_DOCS {
         return None;
     }
-    let mut found: Vec<Neighbour> = Vec::new();
-    for candidate in neighbours(&lower) {
-        let Some(token) = token_of(&candidate) else {
-            continue;
-        };
-        // Words of one stem (`printer`, `printers`) are one neighbour: the first in the
-        // alphabet stands for them.
-        if found.iter().any(|n| n.token == token) {
-            continue;
-        }
-        let docs = df(&token);
-        if docs > 0 {
-            found.push(Neighbour {
-                word: candidate,
-                token,
-                docs,
-            });
-        }
-    }
-    found.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.word.cmp(&b.word)));
+    // The stem's tail past what it shares with the word (`i` of `happi` for `hapy`)
+    // gives way to the word's own ending.
+    let shared = stem
+        .bytes()
+        .zip(lower.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (stem_tail, ending) = (&stem[shared..], &lower[shared..]);
+    let mut neighbours: Vec<Neighbour> = indexed(stem)
+        .into_iter()
+        .filter(|(token, n)| *n > 0 && token != stem && token.bytes().all(|c| c.is_ascii_lowercase()))
+        .map(|(token, docs)| {
+            let word = match token.strip_suffix(stem_tail) {
+                Some(head) if !head.is_empty() => format!("{head}{ending}"),
+                _ => token.clone(),
+            };
+            Neighbour { word, token, docs }
+        })
+        .collect();
+    neighbours.sort_by(|a, b| b.docs.cmp(&a.docs).then_with(|| a.word.cmp(&b.word)));
     Some(Rare {
-        token: own_token,
-        docs: own,
-        neighbours: found,
+        token: Some(stem.clone()),
+        docs,
+        neighbours,
     })
 }
 
@@ -117,14 +128,16 @@ pub fn correct(
     word: &str,
     analyzer: &mut TextAnalyzer,
     df: &dyn Fn(&str) -> u64,
+    indexed: IndexedNear<'_>,
     num_docs: u64,
 ) -> Option<String> {
-    let rare = near(word, analyzer, df)?;
+    let rare = near(word, analyzer, df, indexed)?;
     correction(&rare, num_docs).map(str::to_owned)
 }
 
 /// Every word one edit from `word` (ASCII letters): deletions, swaps of neighbours,
-/// changes and insertions.
+/// changes and insertions; what the index's automaton walk finds, written out, for tests.
+#[cfg(test)]
 fn neighbours(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     let n = chars.len();
@@ -174,30 +187,47 @@ mod tests {
         }
     }
 
+    /// The index's tokens one edit from `token`, by the fake frequencies of [`df`].
+    fn indexed(token: &str) -> Vec<(String, u64)> {
+        neighbours(token)
+            .into_iter()
+            .map(|t| {
+                let n = df(&t);
+                (t, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     #[test]
     fn a_rare_word_gets_its_frequent_neighbour_and_a_right_rare_word_stays() {
         let mut a = crate::index::analyzer::analyzer();
         let n = 50_000;
         assert_eq!(
-            correct("exchnage", &mut a, &df, n).as_deref(),
+            correct("seletcing", &mut a, &df, &indexed, n).as_deref(),
+            Some("selecting"),
+            "the word's own ending is kept"
+        );
+        assert_eq!(
+            correct("exchnage", &mut a, &df, &indexed, n).as_deref(),
             Some("exchange")
         );
         assert_eq!(
-            correct("Exchnage", &mut a, &df, n).as_deref(),
+            correct("Exchnage", &mut a, &df, &indexed, n).as_deref(),
             Some("exchange")
         );
         assert_eq!(
-            correct("exchange", &mut a, &df, n),
+            correct("exchange", &mut a, &df, &indexed, n),
             None,
             "known words stay"
         );
         assert_eq!(
-            correct("spoolsv", &mut a, &df, n),
+            correct("spoolsv", &mut a, &df, &indexed, n),
             None,
             "no neighbour is frequent enough"
         );
-        assert_eq!(correct("abc", &mut a, &df, n), None, "too short");
-        assert_eq!(correct("0x80070005", &mut a, &df, n), None);
+        assert_eq!(correct("abc", &mut a, &df, &indexed, n), None, "too short");
+        assert_eq!(correct("0x80070005", &mut a, &df, &indexed, n), None);
     }
 
     #[test]
