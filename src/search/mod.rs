@@ -35,14 +35,13 @@ use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::FuzzyTermQuery;
 use tantivy::columnar::BytesColumn;
 use tantivy::schema::Value;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
 
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
-use crate::index::document::{SectionText, Summary, SNIPPET_CHARS};
+use crate::index::document::{SectionText, Summary};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
@@ -364,15 +363,11 @@ impl Engine {
             let finder = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .build(plan.highlight.keys())?;
-            Snippets::Words {
+            Snippets::Words(snippet::Marker {
                 finder,
-                generator: SnippetGenerator::new(
-                    plan.highlight.clone(),
-                    self.snippet_analyzer.clone(),
-                    self.index.fields.body,
-                    SNIPPET_CHARS,
-                ),
-            }
+                terms: plan.highlight.clone(),
+                analyzer: std::cell::RefCell::new(self.snippet_analyzer.clone()),
+            })
         };
         for (score, address) in top.into_iter().skip(req.offset).take(req.limit) {
             response
@@ -486,14 +481,14 @@ impl Engine {
                     })
                 })
                 .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
-            Snippets::Words { generator, finder } => {
+            Snippets::Words(marker) => {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let stored = doc
                     .get_first(self.index.fields.sections)
                     .and_then(|v| v.as_str())
                     .unwrap_or("");
                 let sections: Vec<SectionText> = serde_json::from_str(stored).unwrap_or_default();
-                snippet::snippet(generator, finder, &sections)
+                snippet::snippet(marker, &sections)
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };

@@ -1,8 +1,15 @@
-//! The text shown around a hit's matches: the best section of the article, a window
-//! around its first match, the query's terms in `<mark>`.
+//! The text shown around a hit's matches: the best section of the article, the best
+//! stretch of a window around its first match, the query's terms in `<mark>`.
+//!
+//! Matches are found by one Aho-Corasick pass for the query's analysed terms (stems,
+//! ignoring case) and confirmed by analysing only the words where a term starts, so a
+//! hit costs a scan and a few stemmings, not an analysis of its whole window.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use aho_corasick::AhoCorasick;
-use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 
 use crate::index::document::{SectionText, SNIPPET_CHARS};
 
@@ -20,27 +27,30 @@ pub(super) enum Snippets<'a> {
         codes: &'a [String],
     },
     /// From the sections' text, marking these terms.
-    Words {
-        generator: SnippetGenerator,
-        finder: AhoCorasick,
-    },
+    Words(Marker),
+}
+
+/// What marks a query's terms in text.
+pub(super) struct Marker {
+    /// Finds where a term may start (its analysed form, any case).
+    pub finder: AhoCorasick,
+    /// The analysed terms and their weights.
+    pub terms: BTreeMap<String, f32>,
+    /// The analyzer the stored text is read with ([`crate::index::analyzer::snippet_analyzer`]).
+    pub analyzer: RefCell<TextAnalyzer>,
 }
 
 /// The snippet from the section with the most matches, `None` when nothing matches.
 /// Sections are ranked by a cheap count of the query terms in their text (one pass of
-/// `finder` over each), and only a window around the first match in the best one is
-/// analysed.
-pub(super) fn snippet(
-    generator: &SnippetGenerator,
-    finder: &AhoCorasick,
-    sections: &[SectionText],
-) -> Option<String> {
+/// the finder over each), and only a window around the first match in the best one is
+/// marked.
+pub(super) fn snippet(marker: &Marker, sections: &[SectionText]) -> Option<String> {
     // (matches, section, first match)
     let mut best: Option<(usize, usize, usize)> = None;
     for (i, s) in sections.iter().enumerate() {
         let mut count = 0;
         let mut first = usize::MAX;
-        for m in finder.find_iter(head(&s.text, SNIPPET_SCAN_BYTES)) {
+        for m in marker.finder.find_iter(head(&s.text, SNIPPET_SCAN_BYTES)) {
             count += 1;
             first = first.min(m.start());
         }
@@ -50,12 +60,125 @@ pub(super) fn snippet(
     }
     let (_, i, first) = best?;
     let window = window(&sections[i].text, first, SNIPPET_CHARS * 2);
-    let mut s = generator.snippet(window);
-    if s.is_empty() {
+    mark(marker, window, SNIPPET_CHARS)
+}
+
+/// Whether a byte belongs to a word: ASCII letters and digits, and every byte of a
+/// non-ASCII character.
+fn in_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// The best stretch of at most `max` bytes of `text`, cut at words, as HTML with the
+/// matched terms marked; `None` when no term matches. Stretches are scored by the
+/// weights of the terms they hold, the earliest winning ties.
+fn mark(marker: &Marker, text: &str, max: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    // Marked byte ranges, with their weights.
+    let mut marks: Vec<(usize, usize, f32)> = Vec::new();
+    let mut analyzer = marker.analyzer.borrow_mut();
+    for m in marker.finder.find_iter(text) {
+        let at = m.start();
+        if marks.last().is_some_and(|&(_, end, _)| at < end) {
+            continue;
+        }
+        // A term starts a word, or the letter or digit part of one (`9632` of
+        // `ENC9632`), which the analyzer also indexes.
+        let digit = bytes[at].is_ascii_digit();
+        let end = if at == 0 || !in_word(bytes[at - 1]) {
+            at + bytes[at..].iter().take_while(|&&b| in_word(b)).count()
+        } else if bytes[at - 1].is_ascii_digit() != digit && bytes[at - 1] < 0x80 {
+            at + bytes[at..]
+                .iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() && b.is_ascii_digit() == digit)
+                .count()
+        } else {
+            continue;
+        };
+        let Some(unit) = text.get(at..end) else {
+            continue;
+        };
+        let mut weight: Option<f32> = None;
+        analyzer.token_stream(unit).process(&mut |t| {
+            if let Some(&w) = marker.terms.get(&t.text) {
+                weight = Some(weight.map_or(w, |x: f32| x.max(w)));
+            }
+        });
+        if let Some(w) = weight {
+            marks.push((at, end, w));
+        }
+    }
+    drop(analyzer);
+    if marks.is_empty() {
         return None;
     }
-    s.set_snippet_prefix_postfix("<mark>", "</mark>");
-    Some(s.to_html())
+    // The words, in order, as (start, end).
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if in_word(bytes[i]) {
+            let start = i;
+            while i < bytes.len() && in_word(bytes[i]) {
+                i += 1;
+            }
+            words.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    // Consecutive stretches of whole words, each at most `max` bytes long.
+    let mut best: Option<(f32, usize, usize)> = None;
+    let mut w = 0;
+    while w < words.len() {
+        let start = words[w].0;
+        let mut end = words[w].1;
+        let mut next = w + 1;
+        while next < words.len() && words[next].1 - start <= max {
+            end = words[next].1;
+            next += 1;
+        }
+        let score: f32 = marks
+            .iter()
+            .filter(|&&(a, b, _)| a >= start && b <= end)
+            .map(|&(_, _, weight)| weight)
+            .sum();
+        if score > 0.0 && best.is_none_or(|(s, _, _)| score > s) {
+            best = Some((score, start, end));
+        }
+        w = next;
+    }
+    let (_, start, end) = best?;
+    // A stretch ends at its last word, with the punctuation that closes it.
+    let end = end
+        + bytes[end..]
+            .iter()
+            .take_while(|&&b| matches!(b, b'.' | b',' | b';' | b':' | b')' | b'!' | b'?'))
+            .count();
+    let mut html = String::with_capacity(end - start + 32);
+    let mut from = start;
+    for &(a, b, _) in marks.iter().filter(|&&(a, b, _)| a >= start && b <= end) {
+        escape(&mut html, &text[from..a]);
+        html.push_str("<mark>");
+        escape(&mut html, &text[a..b]);
+        html.push_str("</mark>");
+        from = b;
+    }
+    escape(&mut html, &text[from..end]);
+    Some(html)
+}
+
+/// `text` with `&`, `<`, `>`, `"` and `'` escaped, appended to `out`.
+fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// At most `max` bytes of the start of `text`, on a character boundary.
