@@ -317,8 +317,10 @@ impl Engine {
         // Too few results match every word: the best partial matches follow.
         // Long queries (pasted messages, titles) that match exactly are answered: partial
         // matches of many words cost much and add little there.
+        // An article asked for by id and found is the answer: nothing partial adds to it.
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
-        if total < want.min(LOOSE_BELOW) && (total == 0 || !long) {
+        let found_by_id = !parsed.article_ids.is_empty() && total > 0;
+        if total < want.min(LOOSE_BELOW) && (total == 0 || !long) && !found_by_id {
             let df = |token: &str| self.doc_freq(&searcher, token);
             let near = |token: &str| -> Vec<String> {
                 rare.iter()

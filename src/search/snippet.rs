@@ -217,36 +217,66 @@ fn window(text: &str, at: usize, size: usize) -> &str {
 }
 
 /// Whether a snippet says what the inline fix says (the best section was the fix, or
-/// the fix is the summary): the hit then shows it once, as the fix.
+/// the fix is the summary): the hit then shows it once, as the fix. The opening words
+/// of each (up to [`PROBE_CHARS`] characters, spaces collapsed, the snippet's tags and
+/// entities undone) are looked for in the other.
 pub(super) fn repeats(snippet_html: &str, fix_text: &str) -> bool {
-    let plain = |s: &str| -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut in_tag = false;
-        for c in s.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' if in_tag => in_tag = false,
-                c if !in_tag => out.push(c),
-                _ => {}
-            }
-        }
-        out.replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&#39;", "'")
-            .split_whitespace()
-            .filter(|w| *w != "…")
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let snippet = plain(snippet_html);
-    let fix = fix_text.split_whitespace().collect::<Vec<_>>().join(" ");
-    // The snippet's opening words, or the fix's, found in the other.
-    let probe = |s: &str| -> String { s.chars().take(60).collect() };
+    let snippet = plain_text(snippet_html);
+    let fix = collapse(fix_text);
+    let probe = |s: &str| -> String { s.chars().take(PROBE_CHARS).collect() };
     let (a, b) = (probe(&snippet), probe(&fix));
     a.chars().count() >= 20 && (fix.contains(&a) || snippet.contains(&b))
+}
+
+/// How much of the opening of a snippet or fix [`repeats`] compares.
+const PROBE_CHARS: usize = 60;
+
+/// The text of a snippet's HTML: tags dropped, entities undone, an ellipsis dropped,
+/// spaces collapsed.
+fn plain_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            match rest.find('>') {
+                Some(end) => rest = &rest[end + 1..],
+                None => rest = "",
+            }
+            continue;
+        }
+        if c == '&' {
+            let entity = [
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#x27;", '\''),
+                ("&#39;", '\''),
+            ]
+            .into_iter()
+            .find(|(e, _)| rest.starts_with(e));
+            if let Some((e, ch)) = entity {
+                out.push(ch);
+                rest = &rest[e.len()..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    collapse(&out.replace('…', " "))
+}
+
+/// `text` with runs of white space made one space, trimmed.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 #[cfg(test)]
