@@ -6,7 +6,8 @@
 //! and scores it with the eval's definitions: recall@10 = |relevant ∩ top 10| /
 //! min(|relevant|, 10), MRR@10 = 1 / rank of the first relevant hit. It also prints the
 //! worst queries of each kind (`WORST=N`, default 5) and the slowest queries (`SLOWEST=N`),
-//! to see why they fail or take long. `benches/relevance.sh` runs the
+//! to see why they fail or take long. `ROUNDS=N` runs each query N times and takes its
+//! median time, which steadies the latency figures on a busy machine. `benches/relevance.sh` runs the
 //! whole pipeline (unpack, import, index, score) from scratch.
 
 use std::collections::BTreeMap;
@@ -57,6 +58,11 @@ fn main() {
     let mut kinds: BTreeMap<String, Kind> = BTreeMap::new();
     let mut latencies = Vec::new();
     let mut slowest: Vec<(f64, String)> = Vec::new();
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let (mut fixes, mut boilerplate) = (0usize, 0usize);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
@@ -72,7 +78,14 @@ fn main() {
         req.facets = std::env::var("FACETS").map_or(true, |v| v != "0");
         let t = Instant::now();
         let hits = engine.search(&req).map(|r| r.hits).unwrap_or_default();
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let mut times = vec![t.elapsed().as_secs_f64() * 1000.0];
+        for _ in 1..rounds {
+            let t = Instant::now();
+            let _ = engine.search(&req);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let ms = times[times.len() / 2];
         for h in &hits {
             let Some(fix) = &h.fix else { continue };
             fixes += 1;

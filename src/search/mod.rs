@@ -22,6 +22,7 @@ pub mod request;
 pub mod response;
 mod snippet;
 pub mod spelling;
+mod stats;
 pub mod suggest;
 pub mod synonyms;
 pub mod union;
@@ -32,8 +33,8 @@ use std::time::Instant;
 use aho_corasick::AhoCorasick;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::query::FuzzyTermQuery;
 use tantivy::columnar::BytesColumn;
+use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
@@ -290,10 +291,11 @@ impl Engine {
         // Corrections are of the words as typed; the plan has their synonyms too. The
         // rare words' neighbours, found once, give both the correction shown and the
         // near spellings the loose pass looks for.
+        let stats = stats::Statistics::new(&searcher);
         let rare = if parsed.words_rank_only {
             Vec::new()
         } else {
-            self.rare_words(&parsed.clauses, &searcher)
+            self.rare_words(&parsed.clauses, &searcher, &stats)
         };
         self.synonyms.expand(&mut parsed.clauses);
         let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
@@ -303,11 +305,18 @@ impl Engine {
             let counter = facets::FacetCounter {
                 tables: &self.facet_tables,
             };
-            let (top, total, counts) =
-                searcher.search(&plan.strict, &(ranked(want), Count, counter))?;
+            let (top, total, counts) = searcher.search_with_statistics_provider(
+                &plan.strict,
+                &(ranked(want), Count, counter),
+                &stats,
+            )?;
             (scores(top), total, Some(counts))
         } else {
-            let (top, total) = searcher.search(&plan.strict, &(ranked(want), Count))?;
+            let (top, total) = searcher.search_with_statistics_provider(
+                &plan.strict,
+                &(ranked(want), Count),
+                &stats,
+            )?;
             (scores(top), total, None)
         };
         response.total = total;
@@ -321,7 +330,13 @@ impl Engine {
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
         let found_by_id = !parsed.article_ids.is_empty() && total > 0;
         if total < want.min(LOOSE_BELOW) && (total == 0 || !long) && !found_by_id {
-            let df = |token: &str| self.doc_freq(&searcher, token);
+            let df = |token: &str| {
+                [f.title, f.symptoms, f.fix, f.body]
+                    .iter()
+                    .map(|&field| stats.doc_freq_of(field, token))
+                    .max()
+                    .unwrap_or(0)
+            };
             let near = |token: &str| -> Vec<String> {
                 rare.iter()
                     .filter(|(_, r)| r.token.as_deref() == Some(token))
@@ -333,16 +348,20 @@ impl Engine {
                 let (more, loose_total) = if loose.pruned {
                     // Pruned by score alone: a few more than needed are taken, so that
                     // matches tying at the cut are ordered by id like every other list.
-                    let top = searcher.search(
+                    let top = searcher.search_with_statistics_provider(
                         loose.query.as_ref(),
                         &TopDocs::with_limit(want + total + TIE_MARGIN).order_by_score(),
+                        &stats,
                     )?;
                     response.total_exact = false;
                     let at_least = usize::try_from(loose.at_least).unwrap_or(usize::MAX);
                     (self.by_score_then_id(top)?, at_least.max(total))
                 } else {
-                    let (top, n) =
-                        searcher.search(loose.query.as_ref(), &(ranked(want + total), Count))?;
+                    let (top, n) = searcher.search_with_statistics_provider(
+                        loose.query.as_ref(),
+                        &(ranked(want + total), Count),
+                        &stats,
+                    )?;
                     (scores(top), n)
                 };
                 let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
@@ -386,13 +405,20 @@ impl Engine {
         &self,
         clauses: &[query::Clause],
         searcher: &Searcher,
+        stats: &stats::Statistics<'_>,
     ) -> Vec<(String, spelling::Rare)> {
         let mut analyzer = self.analyzer.clone();
         // Hundreds of candidates per rare word: their frequency is judged by the two
         // fields nearly every word is in, at half the lookups of all four.
         let f = &self.index.fields;
         let fields = [f.title, f.body];
-        let df = |token: &str| doc_freq_in(searcher, &fields, token);
+        let df = |token: &str| {
+            fields
+                .iter()
+                .map(|&field| stats.doc_freq_of(field, token))
+                .max()
+                .unwrap_or(0)
+        };
         let indexed = |token: &str| indexed_near(searcher, &fields, token);
         clauses
             .iter()
@@ -401,9 +427,7 @@ impl Engine {
                 _ => None,
             })
             .take(spelling::MAX_CORRECTED_WORDS)
-            .filter_map(|w| {
-                spelling::near(w, &mut analyzer, &df, &indexed).map(|r| (w.clone(), r))
-            })
+            .filter_map(|w| spelling::near(w, &mut analyzer, &df, &indexed).map(|r| (w.clone(), r)))
             .collect()
     }
 
@@ -417,7 +441,11 @@ impl Engine {
         top.sort_by(|a, b| b.0.total_cmp(&a.0));
         let mut start = 0;
         while start < top.len() {
-            let end = start + top[start..].iter().take_while(|t| t.0 == top[start].0).count();
+            let end = start
+                + top[start..]
+                    .iter()
+                    .take_while(|t| t.0 == top[start].0)
+                    .count();
             if end - start > 1 {
                 let mut run = Vec::with_capacity(end - start);
                 for &(score, address) in &top[start..end] {

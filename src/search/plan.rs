@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -47,7 +47,10 @@ pub struct Filters {
 impl Filters {
     /// Whether nothing is restricted.
     pub fn is_empty(&self) -> bool {
-        self.product.is_none() && self.category.is_none() && self.from.is_none() && self.to.is_none()
+        self.product.is_none()
+            && self.category.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
     }
 }
 
@@ -158,7 +161,10 @@ fn token_query(f: &Fields, token: &str, near: &[String]) -> Box<dyn Query> {
             (f.fix, 0.5),
             (f.body, 0.4),
         ] {
-            should.push(Box::new(BoostQuery::new(term_query(field, spelling), boost)));
+            should.push(Box::new(BoostQuery::new(
+                term_query(field, spelling),
+                boost,
+            )));
         }
     }
     any_of(should)
@@ -201,6 +207,9 @@ struct Loose<'a> {
 /// A token in more than this share of documents is too common to look for on its own in
 /// the loose pass: it would cost much and tell little.
 const COMMON_SHARE: u64 = 8;
+/// A token in more than this share of documents (but not common) counts in the loose
+/// pass's disjunction only in the title, the symptoms and the fix.
+const FREQUENT_SHARE: u64 = 20;
 /// ... and in more documents than this, so small indexes keep every word.
 pub(crate) const COMMON_MIN_DOCS: u64 = 1000;
 
@@ -452,8 +461,8 @@ impl Plan {
     /// left out; `df` gives a token's document frequency in an index of `num_docs`
     /// documents. `None` when it could not add anything to the strict query.
     ///
-    /// A query of plain words (no ids, events, codes, phrases, fields, exclusions or
-    /// filters: most of what technicians type) becomes one scored disjunction of
+    /// A query of plain words (no ids, events, codes, quoted phrases, fields, exclusions
+    /// or filters: most of what technicians type) becomes one scored disjunction of
     /// (token, field) terms, which tantivy ranks by block-max WAND: matching more of the
     /// words and the rarer ones scores most, and the top hits come without visiting
     /// every article that has one word. Any other query keeps its structure, and at
@@ -483,11 +492,15 @@ impl Plan {
         let plain = self.structured.is_empty()
             && self.excluded.is_empty()
             && self.filters.is_empty()
-            && kept
-                .iter()
-                .all(|c| c.iter().all(|(item, _)| matches!(item, Item::Word(_))));
+            && kept.iter().all(|c| {
+                // A word, or a word with synonyms, some of them phrases (`setup`, `set
+                // up`): the phrases are left to the strict query.
+                c.iter().any(|(item, _)| matches!(item, Item::Word(_)))
+                    && c.iter()
+                        .all(|(item, _)| matches!(item, Item::Word(_) | Item::Phrase(_)))
+            });
         if plain {
-            return self.scored_disjunction(f, &kept, pass);
+            return self.scored_disjunction(f, &kept, pass, num_docs);
         }
         let mut optional: Vec<Box<dyn Query>> = Vec::new();
         for clause in kept {
@@ -514,27 +527,29 @@ impl Plan {
         })
     }
 
-    /// The loose query of plain words: every (token, field) term of the `kept` clauses
-    /// and the soft words, boosted per field, in one disjunction of term queries (the
-    /// shape tantivy's block-max WAND takes). A token no document holds is replaced by
-    /// its near spellings.
+    /// The loose query of plain words: every (token, field) term of the words of the
+    /// `kept` clauses and of the soft words, boosted per field, in one disjunction of
+    /// term queries (the shape tantivy's block-max WAND takes). A token no document holds
+    /// is replaced by its near spellings; synonyms that are phrases are left out.
     fn scored_disjunction(
         &self,
         f: &Fields,
         kept: &[&Vec<(Item, Vec<String>)>],
         pass: Loose<'_>,
+        num_docs: u64,
     ) -> Option<LooseQuery> {
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut at_least = 0;
         let mut words = 0;
-        let add = |terms: &mut Vec<(Occur, Box<dyn Query>)>, token: &str, fields: &[(Field, f32)]| {
-            for &(field, boost) in fields {
-                terms.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(term_query(field, token), boost)),
-                ));
-            }
-        };
+        let add =
+            |terms: &mut Vec<(Occur, Box<dyn Query>)>, token: &str, fields: &[(Field, f32)]| {
+                for &(field, boost) in fields {
+                    terms.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(term_query(field, token), boost)),
+                    ));
+                }
+            };
         let near_fields = [
             (f.title, 1.0),
             (f.symptoms, 0.6),
@@ -543,7 +558,10 @@ impl Plan {
         ];
         for clause in kept {
             words += 1;
-            for (_, tokens) in clause.iter() {
+            let words_of_clause = clause
+                .iter()
+                .filter(|(item, _)| matches!(item, Item::Word(_)));
+            for (_, tokens) in words_of_clause {
                 for token in tokens {
                     let n = (pass.df)(token);
                     if n == 0 {
@@ -551,6 +569,17 @@ impl Plan {
                             at_least = at_least.max((pass.df)(&spelling));
                             add(&mut terms, &spelling, &near_fields);
                         }
+                    } else if n * FREQUENT_SHARE > num_docs && n > COMMON_MIN_DOCS {
+                        // A frequent word tells most where it is prominent (title,
+                        // symptoms, fix); its long lists in the rest of the text cost
+                        // most of the disjunction and changed no result on the
+                        // natural queries.
+                        at_least = at_least.max(n);
+                        add(
+                            &mut terms,
+                            token,
+                            &[(f.title, 3.0), (f.symptoms, 1.6), (f.fix, 1.3)],
+                        );
                     } else {
                         at_least = at_least.max(n);
                         add(&mut terms, token, &text_fields(f));

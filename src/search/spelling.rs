@@ -93,7 +93,9 @@ pub fn near(
     let (stem_tail, ending) = (&stem[shared..], &lower[shared..]);
     let mut neighbours: Vec<Neighbour> = indexed(stem)
         .into_iter()
-        .filter(|(token, n)| *n > 0 && token != stem && token.bytes().all(|c| c.is_ascii_lowercase()))
+        .filter(|(token, n)| {
+            *n > 0 && token != stem && token.bytes().all(|c| c.is_ascii_lowercase())
+        })
         .map(|(token, docs)| {
             let word = match token.strip_suffix(stem_tail) {
                 Some(head) if !head.is_empty() => format!("{head}{ending}"),
