@@ -1064,6 +1064,19 @@ fn a_typo_gets_did_you_mean_even_with_hits_and_partial_matches_say_so() {
         .unwrap();
     assert!(r.partial, "no article has `zebra`");
     assert!(!r.hits.is_empty());
+    assert!(
+        !r.total_exact && r.total >= r.hits.len(),
+        "partial matches of plain words are ranked without a full count"
+    );
+    let r = engine
+        .search(&SearchRequest::new("exchnge services"))
+        .unwrap();
+    assert!(r.partial);
+    assert!(
+        r.hits.iter().filter(|h| h.card.id.starts_with("EX")).count() >= 5,
+        "a word no article has matches its spellings one edit away: {:?}",
+        r.hits.iter().map(|h| &h.card.id).collect::<Vec<_>>()
+    );
 }
 
 #[test]
