@@ -1073,7 +1073,11 @@ fn a_typo_gets_did_you_mean_even_with_hits_and_partial_matches_say_so() {
         .unwrap();
     assert!(r.partial);
     assert!(
-        r.hits.iter().filter(|h| h.card.id.starts_with("EX")).count() >= 5,
+        r.hits
+            .iter()
+            .filter(|h| h.card.id.starts_with("EX"))
+            .count()
+            >= 5,
         "a word no article has matches its spellings one edit away: {:?}",
         r.hits.iter().map(|h| &h.card.id).collect::<Vec<_>>()
     );
