@@ -229,10 +229,15 @@ impl Engine {
         }
     }
 
+    /// The fields of an article's text a word's frequency is judged by.
+    fn word_fields(&self) -> [tantivy::schema::Field; 4] {
+        let f = &self.index.fields;
+        [f.title, f.symptoms, f.fix, f.body]
+    }
+
     /// How many articles hold `token` in their text: the most of any text field.
     fn doc_freq(&self, searcher: &Searcher, token: &str) -> u64 {
-        let f = &self.index.fields;
-        doc_freq_in(searcher, &[f.title, f.symptoms, f.fix, f.body], token)
+        doc_freq_in(searcher, &self.word_fields(), token)
     }
 
     /// Number of articles searchable.
@@ -330,13 +335,7 @@ impl Engine {
         let long = parsed.clauses.len() > LONG_QUERY_WORDS;
         let found_by_id = !parsed.article_ids.is_empty() && total > 0;
         if total < want.min(LOOSE_BELOW) && (total == 0 || !long) && !found_by_id {
-            let df = |token: &str| {
-                [f.title, f.symptoms, f.fix, f.body]
-                    .iter()
-                    .map(|&field| stats.doc_freq_of(field, token))
-                    .max()
-                    .unwrap_or(0)
-            };
+            let df = |token: &str| stats.most_docs(&self.word_fields(), token);
             let near = |token: &str| -> Vec<String> {
                 rare.iter()
                     .filter(|(_, r)| r.token.as_deref() == Some(token))
@@ -412,13 +411,7 @@ impl Engine {
         // fields nearly every word is in, at half the lookups of all four.
         let f = &self.index.fields;
         let fields = [f.title, f.body];
-        let df = |token: &str| {
-            fields
-                .iter()
-                .map(|&field| stats.doc_freq_of(field, token))
-                .max()
-                .unwrap_or(0)
-        };
+        let df = |token: &str| stats.most_docs(&fields, token);
         let indexed = |token: &str| indexed_near(searcher, &fields, token);
         clauses
             .iter()

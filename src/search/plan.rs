@@ -89,6 +89,16 @@ fn text_fields(f: &Fields) -> [(Field, f32); 5] {
     ]
 }
 
+/// The fields a near spelling of a word counts in, weighted below the word as written.
+fn near_fields(f: &Fields) -> [(Field, f32); 4] {
+    [
+        (f.title, 1.0),
+        (f.symptoms, 0.6),
+        (f.fix, 0.5),
+        (f.body, 0.4),
+    ]
+}
+
 /// A term, scored by BM25 with its frequencies.
 pub(crate) fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
@@ -155,12 +165,7 @@ fn token_query(f: &Fields, token: &str, near: &[String]) -> Box<dyn Query> {
         })
         .collect();
     for spelling in near {
-        for (field, boost) in [
-            (f.title, 1.0),
-            (f.symptoms, 0.6),
-            (f.fix, 0.5),
-            (f.body, 0.4),
-        ] {
+        for (field, boost) in near_fields(f) {
             should.push(Box::new(BoostQuery::new(
                 term_query(field, spelling),
                 boost,
@@ -540,7 +545,6 @@ impl Plan {
     ) -> Option<LooseQuery> {
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut at_least = 0;
-        let mut words = 0;
         let add =
             |terms: &mut Vec<(Occur, Box<dyn Query>)>, token: &str, fields: &[(Field, f32)]| {
                 for &(field, boost) in fields {
@@ -550,44 +554,37 @@ impl Plan {
                     ));
                 }
             };
-        let near_fields = [
-            (f.title, 1.0),
-            (f.symptoms, 0.6),
-            (f.fix, 0.5),
-            (f.body, 0.4),
-        ];
-        for clause in kept {
-            words += 1;
-            let words_of_clause = clause
-                .iter()
-                .filter(|(item, _)| matches!(item, Item::Word(_)));
-            for (_, tokens) in words_of_clause {
-                for token in tokens {
-                    let n = (pass.df)(token);
-                    if n == 0 {
-                        for spelling in (pass.near)(token) {
-                            at_least = at_least.max((pass.df)(&spelling));
-                            add(&mut terms, &spelling, &near_fields);
-                        }
-                    } else if n * FREQUENT_SHARE > num_docs && n > COMMON_MIN_DOCS {
-                        // A frequent word tells most where it is prominent (title,
-                        // symptoms, fix); its long lists in the rest of the text cost
-                        // most of the disjunction and changed no result on the
-                        // natural queries.
-                        at_least = at_least.max(n);
-                        add(
-                            &mut terms,
-                            token,
-                            &[(f.title, 3.0), (f.symptoms, 1.6), (f.fix, 1.3)],
-                        );
-                    } else {
-                        at_least = at_least.max(n);
-                        add(&mut terms, token, &text_fields(f));
-                    }
-                }
-            }
+        let words = kept.len();
+        if self.required <= 1 && words > 1 {
+            return None;
         }
-        if terms.is_empty() || (self.required <= 1 && words > 1) {
+        let tokens = kept
+            .iter()
+            .flat_map(|clause| clause.iter())
+            .filter(|(item, _)| matches!(item, Item::Word(_)))
+            .flat_map(|(_, tokens)| tokens);
+        for token in tokens {
+            let n = (pass.df)(token);
+            if n == 0 {
+                for spelling in (pass.near)(token) {
+                    at_least = at_least.max((pass.df)(&spelling));
+                    add(&mut terms, &spelling, &near_fields(f));
+                }
+                continue;
+            }
+            at_least = at_least.max(n);
+            // A frequent word tells most where it is prominent (title, symptoms, fix);
+            // its long lists in the rest of the text cost most of the disjunction and
+            // changed no result on the natural queries.
+            let frequent = n * FREQUENT_SHARE > num_docs && n > COMMON_MIN_DOCS;
+            let fields = text_fields(f);
+            add(
+                &mut terms,
+                token,
+                if frequent { &fields[..3] } else { &fields },
+            );
+        }
+        if terms.is_empty() {
             return None;
         }
         for token in &self.soft_tokens {

@@ -33,10 +33,16 @@ impl<'a> Statistics<'a> {
         }
     }
 
-    /// The number of documents holding `token` in `field` (0 when it cannot be read:
-    /// a frequency only steers the ranking).
-    pub(crate) fn doc_freq_of(&self, field: Field, token: &str) -> u64 {
-        self.doc_freq(&Term::from_field_text(field, token))
+    /// How many documents hold `token` in one of `fields`: the most of any of them (0
+    /// when it cannot be read: a frequency only steers the ranking).
+    pub(crate) fn most_docs(&self, fields: &[Field], token: &str) -> u64 {
+        fields
+            .iter()
+            .map(|&field| {
+                self.doc_freq(&Term::from_field_text(field, token))
+                    .unwrap_or(0)
+            })
+            .max()
             .unwrap_or(0)
     }
 }
@@ -90,8 +96,8 @@ mod tests {
         let searcher = index.reader().unwrap().searcher();
         let stats = Statistics::new(&searcher);
         for _ in 0..2 {
-            assert_eq!(stats.doc_freq_of(text, "printer"), 2);
-            assert_eq!(stats.doc_freq_of(text, "absent"), 0);
+            assert_eq!(stats.most_docs(&[text], "printer"), 2);
+            assert_eq!(stats.most_docs(&[text], "absent"), 0);
             assert_eq!(
                 stats.total_num_tokens(text).unwrap(),
                 searcher.total_num_tokens(text).unwrap()
