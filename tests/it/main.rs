@@ -25,3 +25,27 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// [`kbase::index::open`] for a test that reopens the index it just let go of.
+///
+/// The write lock is a file lock, and a process spawned by another test in this binary
+/// holds a copy of every open descriptor between its fork and its exec; for that moment a
+/// lock just released still looks held and the open fails with `IndexBusy`. Nothing else
+/// holds the lock here, so a busy index is tried again for a few seconds.
+pub fn open_index(
+    articles: &Path,
+    data: &Path,
+    options: kbase::index::OpenOptions,
+) -> (kbase::index::SearchIndex, kbase::index::UpdateReport) {
+    let started = std::time::Instant::now();
+    loop {
+        match kbase::index::open(articles, data, options, &indicatif::ProgressBar::hidden()) {
+            Err(kbase::Error::IndexBusy(_))
+                if started.elapsed() < std::time::Duration::from_secs(5) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => return result.unwrap(),
+        }
+    }
+}

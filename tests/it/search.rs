@@ -46,13 +46,7 @@ impl Folder {
     }
 
     fn open(&self) -> (Engine, UpdateReport) {
-        let (index, report) = index::open(
-            &self.articles,
-            &self.data,
-            OpenOptions::default(),
-            &ProgressBar::hidden(),
-        )
-        .unwrap();
+        let (index, report) = crate::open_index(&self.articles, &self.data, OpenOptions::default());
         (Engine::new(index).unwrap(), report)
     }
 
@@ -616,16 +610,14 @@ fn flipped_bytes_are_caught_by_the_checksums_at_a_verified_open() {
         let f = ranking_folder();
         f.open();
         let damaged = flip_a_byte(&f.data, ext);
-        let (index, r) = index::open(
+        let (index, r) = crate::open_index(
             &f.articles,
             &f.data,
             OpenOptions {
                 verify: true,
                 ..OpenOptions::default()
             },
-            &ProgressBar::hidden(),
-        )
-        .unwrap();
+        );
         let why = r.rebuilt.as_ref().map(ToString::to_string);
         assert!(
             why.as_deref().is_some_and(|w| w.contains("checksum")),
