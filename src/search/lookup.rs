@@ -172,7 +172,7 @@ impl Engine {
         }
         let back = term_match(self.index.fields.refs, &article.id().to_ascii_lowercase());
         let mut referenced_by = Vec::new();
-        for (_, at) in searcher.search(&back, &super::ranked(MAX_BACK_REFERENCES))? {
+        for (_, at) in searcher.search(&back, &self.order.ranked(MAX_BACK_REFERENCES))? {
             let card = self.summary(at)?.card;
             referenced_by.push(ArticleLink {
                 id: card.id,
@@ -233,7 +233,8 @@ impl Engine {
             None => any,
         };
         let searcher = self.index.reader.searcher();
-        let (top, total) = searcher.search(&query, &(super::ranked(MAX_EVENT_ARTICLES), Count))?;
+        let (top, total) =
+            searcher.search(&query, &(self.order.ranked(MAX_EVENT_ARTICLES), Count))?;
         let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
         for (_, at) in top {
             let summary = self.summary(at)?;

@@ -16,6 +16,7 @@
 pub mod browse;
 pub mod facets;
 pub mod lookup;
+mod order;
 pub mod plan;
 pub mod query;
 pub mod request;
@@ -31,13 +32,12 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use aho_corasick::AhoCorasick;
-use tantivy::collector::sort_key::{SortBySimilarityScore, SortByString};
-use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::BytesColumn;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Score, Searcher, TantivyDocument};
 
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
@@ -59,23 +59,6 @@ const LOOSE_BELOW: usize = 3;
 /// ones tying at the cut can be put in id order.
 const TIE_MARGIN: usize = 10;
 
-/// The best `limit` matches by score; matches whose scores tie come in article-id order,
-/// so two builds of the same files (whose documents a parallel build orders differently)
-/// list them alike, and so does every page of one result.
-pub(crate) fn ranked(
-    limit: usize,
-) -> impl Collector<Fruit = Vec<((Score, Option<String>), DocAddress)>> {
-    TopDocs::with_limit(limit.max(1)).order_by((
-        (SortBySimilarityScore, Order::Desc),
-        (SortByString::for_field("id_key"), Order::Asc),
-    ))
-}
-
-/// The scores of [`ranked`]'s matches, without the ids that broke ties.
-pub(crate) fn scores(top: Vec<((Score, Option<String>), DocAddress)>) -> Vec<(Score, DocAddress)> {
-    top.into_iter().map(|((score, _), a)| (score, a)).collect()
-}
-
 /// How many articles hold `token` in one of `fields`: the most of any of them.
 fn doc_freq_in(searcher: &Searcher, fields: &[tantivy::schema::Field], token: &str) -> u64 {
     fields
@@ -91,8 +74,9 @@ fn doc_freq_in(searcher: &Searcher, fields: &[tantivy::schema::Field], token: &s
 
 /// The tokens one edit (Damerau-Levenshtein) from `token` in any of `fields`, each with
 /// the number of articles holding it (the most of any of the fields): one walk of each
-/// field's term dictionary per segment with a Levenshtein automaton. A dictionary that
-/// cannot be read gives nothing: a correction is a courtesy, never a failure.
+/// field's term dictionary per segment with a Levenshtein automaton. The first letter is
+/// not assumed right: `facefeed` finds the `xfacefeed` of `0xFACEFEED`. A dictionary
+/// that cannot be read gives nothing: a correction is a courtesy, never a failure.
 fn indexed_near(
     searcher: &Searcher,
     fields: &[tantivy::schema::Field],
@@ -157,6 +141,8 @@ pub struct Engine {
     /// Per segment (in the searcher's order, fixed for an engine's life): the hit
     /// summaries.
     hit_columns: Vec<Option<BytesColumn>>,
+    /// Where each document's id comes among all ids: the order of hits that tie.
+    order: order::IdOrder,
     browse: BrowseCache,
     /// The synonym groups queries are expanded with.
     synonyms: synonyms::Synonyms,
@@ -187,6 +173,7 @@ impl Engine {
             }
         }
         let facet_tables = facets::FacetTables::build(searcher.segment_readers())?;
+        let order = order::IdOrder::build(&searcher, "id_key")?;
         let hit_columns = searcher
             .segment_readers()
             .iter()
@@ -199,6 +186,7 @@ impl Engine {
             sources,
             facet_tables,
             hit_columns,
+            order,
             browse: BrowseCache::default(),
             synonyms: synonyms::Synonyms::shipped(),
             fault: std::sync::OnceLock::new(),
@@ -312,17 +300,17 @@ impl Engine {
             };
             let (top, total, counts) = searcher.search_with_statistics_provider(
                 &plan.strict,
-                &(ranked(want), Count, counter),
+                &(self.order.ranked(want), Count, counter),
                 &stats,
             )?;
-            (scores(top), total, Some(counts))
+            (order::scores(top), total, Some(counts))
         } else {
             let (top, total) = searcher.search_with_statistics_provider(
                 &plan.strict,
-                &(ranked(want), Count),
+                &(self.order.ranked(want), Count),
                 &stats,
             )?;
-            (scores(top), total, None)
+            (order::scores(top), total, None)
         };
         response.total = total;
         if let Some(counts) = facet_counts {
@@ -354,14 +342,14 @@ impl Engine {
                     )?;
                     response.total_exact = false;
                     let at_least = usize::try_from(loose.at_least).unwrap_or(usize::MAX);
-                    (self.by_score_then_id(top)?, at_least.max(total))
+                    (self.by_score_then_id(top), at_least.max(total))
                 } else {
                     let (top, n) = searcher.search_with_statistics_provider(
                         loose.query.as_ref(),
-                        &(ranked(want + total), Count),
+                        &(self.order.ranked(want + total), Count),
                         &stats,
                     )?;
-                    (scores(top), n)
+                    (order::scores(top), n)
                 };
                 let seen: HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
                 top.extend(
@@ -380,8 +368,11 @@ impl Engine {
                 codes: &parsed.codes,
             }
         } else {
+            // A contiguous NFA: building a DFA for a search's few terms cost more than
+            // the ten hits' text it then reads.
             let finder = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(plan.highlight.keys())?;
             Snippets::Words(snippet::Marker {
                 finder,
@@ -424,35 +415,11 @@ impl Engine {
             .collect()
     }
 
-    /// `top` (best first, ties in index order) with the matches of equal score in
-    /// article-id order, as [`ranked`] orders them. Only ties need the ids, and scores
-    /// summed over several words seldom tie.
-    fn by_score_then_id(
-        &self,
-        mut top: Vec<(Score, DocAddress)>,
-    ) -> Result<Vec<(Score, DocAddress)>, SearchError> {
-        top.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut start = 0;
-        while start < top.len() {
-            let end = start
-                + top[start..]
-                    .iter()
-                    .take_while(|t| t.0 == top[start].0)
-                    .count();
-            if end - start > 1 {
-                let mut run = Vec::with_capacity(end - start);
-                for &(score, address) in &top[start..end] {
-                    let id = self.summary(address)?.card.id.to_ascii_lowercase();
-                    run.push((id, score, address));
-                }
-                run.sort_by(|a, b| a.0.cmp(&b.0));
-                for (slot, (_, score, address)) in top[start..end].iter_mut().zip(run) {
-                    *slot = (score, address);
-                }
-            }
-            start = end;
-        }
-        Ok(top)
+    /// `top` (best first, ties in index order) put in hit order: the matches of equal
+    /// score in article-id order, as [`order::IdOrder::ranked`] orders them.
+    fn by_score_then_id(&self, mut top: Vec<(Score, DocAddress)>) -> Vec<(Score, DocAddress)> {
+        self.order.sort(&mut top);
+        top
     }
 
     /// The summary of the document at `address`, from the `hit` fast field.

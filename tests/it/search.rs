@@ -673,6 +673,13 @@ fn hits_whose_scores_tie_come_in_article_id_order_whatever_the_files_order() {
         .map(|h| h.card.id)
         .collect();
     assert_eq!(page, ["KB-20"], "pages follow the same order");
+    drop(engine);
+    // An article added later goes to a segment of its own: the order is across segments.
+    f.write(
+        "d.md",
+        &article("kb-15", "Spooler stops", "", "The print spooler stops."),
+    );
+    assert_eq!(f.ids("spooler"), ["kb-10", "kb-15", "KB-20", "kb-30"]);
 }
 
 /// Articles for the ways technicians type: an event source named like an everyday word,
