@@ -243,7 +243,7 @@ pub(super) fn update(
         schema_version: SCHEMA_VERSION,
         files: next,
     };
-    commit(index, writer, &manifest, old, &report)?;
+    commit(index, writer, &manifest, old, &report, big.then_some(progress))?;
     Ok(report)
 }
 
@@ -350,13 +350,19 @@ fn apply(
 }
 
 /// Commits the changes with the new manifest when anything changed, and makes them
-/// visible to the reader.
+/// visible to the reader. After a large first build (one segment per indexing thread;
+/// `merge_all` then holds the build's progress, which says so),
+/// the segments are merged into one: every search pays per segment (a weight, a
+/// scorer and a dictionary lookup per term, a walk of each dictionary for spellings),
+/// and a merge costs a few seconds once. Later updates add small segments, which
+/// tantivy's merge policy gathers as usual.
 fn commit(
     index: &mut SearchIndex,
     mut writer: IndexWriter,
     manifest: &Manifest,
     old: &Manifest,
     report: &UpdateReport,
+    merge_all: Option<&ProgressBar>,
 ) -> Result<()> {
     if manifest == old && report.added + report.changed + report.removed == 0 {
         return Ok(());
@@ -368,6 +374,17 @@ fn commit(
     prepared.set_payload(&name);
     prepared.commit()?;
     Manifest::remove_others(&index.dir, &name);
+    if let Some(progress) = merge_all {
+        let segments = index.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            progress.set_message("indexed; merging into one segment");
+            // A merge that fails leaves the committed segments as they were: slower to
+            // search, never wrong.
+            if let Err(e) = writer.merge(&segments).wait() {
+                tracing::warn!("the new index's segments were not merged: {e}");
+            }
+        }
+    }
     writer.wait_merging_threads()?;
     index.reader.reload()?;
     Ok(())
