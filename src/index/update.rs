@@ -243,7 +243,14 @@ pub(super) fn update(
         schema_version: SCHEMA_VERSION,
         files: next,
     };
-    commit(index, writer, &manifest, old, &report, big.then_some(progress))?;
+    commit(
+        index,
+        writer,
+        &manifest,
+        old,
+        &report,
+        big.then_some(progress),
+    )?;
     Ok(report)
 }
 
