@@ -37,7 +37,7 @@ use tantivy::columnar::BytesColumn;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Score, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
@@ -335,14 +335,15 @@ impl Engine {
                 let (more, loose_total) = if loose.pruned {
                     // Pruned by score alone: a few more than needed are taken, so that
                     // matches tying at the cut are ordered by id like every other list.
-                    let top = searcher.search_with_statistics_provider(
+                    let mut top = searcher.search_with_statistics_provider(
                         loose.query.as_ref(),
                         &TopDocs::with_limit(want + total + TIE_MARGIN).order_by_score(),
                         &stats,
                     )?;
                     response.total_exact = false;
                     let at_least = usize::try_from(loose.at_least).unwrap_or(usize::MAX);
-                    (self.by_score_then_id(top), at_least.max(total))
+                    self.order.sort(&mut top);
+                    (top, at_least.max(total))
                 } else {
                     let (top, n) = searcher.search_with_statistics_provider(
                         loose.query.as_ref(),
@@ -413,13 +414,6 @@ impl Engine {
             .take(spelling::MAX_CORRECTED_WORDS)
             .filter_map(|w| spelling::near(w, &mut analyzer, &df, &indexed).map(|r| (w.clone(), r)))
             .collect()
-    }
-
-    /// `top` (best first, ties in index order) put in hit order: the matches of equal
-    /// score in article-id order, as [`order::IdOrder::ranked`] orders them.
-    fn by_score_then_id(&self, mut top: Vec<(Score, DocAddress)>) -> Vec<(Score, DocAddress)> {
-        self.order.sort(&mut top);
-        top
     }
 
     /// The summary of the document at `address`, from the `hit` fast field.
