@@ -97,13 +97,63 @@ pub struct FixSummary {
     pub text: String,
 }
 
-/// A section's text kept for snippets.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A section's plain text, for the snippets made when an article is indexed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionText {
     /// Anchor.
     pub anchor: String,
     /// Plain text.
     pub text: String,
+}
+
+/// Where one section's Markdown lies in the stored file text: what a word snippet reads.
+/// Kept instead of the sections' plain text, which would be a second copy of every
+/// article in the document store (14 MB of 62 on the full archive); a hit renders only
+/// the section its snippet comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SectionSpan {
+    /// Anchor.
+    #[serde(rename = "a")]
+    pub anchor: String,
+    /// Byte offset of the section's Markdown (after its heading line) in the file text.
+    #[serde(rename = "s")]
+    pub start: usize,
+    /// Its length in bytes.
+    #[serde(rename = "n")]
+    pub len: usize,
+}
+
+impl SectionSpan {
+    /// The section's Markdown in `source`, the file text it was made from; `None` when
+    /// the span does not fit it (a damaged document).
+    pub fn markdown<'a>(&self, source: &'a str) -> Option<&'a str> {
+        source.get(self.start..self.start.checked_add(self.len)?)
+    }
+}
+
+/// The spans of `article`'s sections in `source`, the text it was parsed from. A
+/// section's Markdown is a verbatim slice of the file, found from where the previous one
+/// ended; one that cannot be found (never, for text the article was parsed from) is
+/// left out, and its words then never make a snippet.
+fn section_spans(article: &Article, source: &str) -> Vec<SectionSpan> {
+    let mut from = 0;
+    let mut spans = Vec::with_capacity(article.sections.len());
+    for s in &article.sections {
+        let Some(at) = source
+            .get(from..)
+            .and_then(|rest| rest.find(s.markdown.as_str()))
+        else {
+            continue;
+        };
+        let start = from + at;
+        from = start + s.markdown.len();
+        spans.push(SectionSpan {
+            anchor: s.anchor.clone(),
+            start,
+            len: s.markdown.len(),
+        });
+    }
+    spans
 }
 
 /// The articles `article` points to: its `see_also` ids, then the `Q…` numbers its text
@@ -124,8 +174,14 @@ pub fn references(article: &Article) -> Vec<String> {
 }
 
 /// Builds the index document of `article`, found at `path` (relative, `/`-separated),
-/// whose file text is `source`.
-pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> TantivyDocument {
+/// whose file text is `source`, and its hit summary as JSON: the caller packs that
+/// ([`super::hits`]) and adds it to the document's `hit` field.
+pub fn build(
+    fields: &Fields,
+    article: &Article,
+    path: &str,
+    source: &str,
+) -> (TantivyDocument, Vec<u8>) {
     let f = &article.front;
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, article.id());
@@ -286,15 +342,11 @@ pub fn build(fields: &Fields, article: &Article, path: &str, source: &str) -> Ta
             })
             .collect(),
     };
-    doc.add_bytes(
-        fields.hit,
-        serde_json::to_vec(&summary).unwrap_or_default().as_slice(),
-    );
     doc.add_text(
         fields.sections,
-        serde_json::to_string(&stored).unwrap_or_default(),
+        serde_json::to_string(&section_spans(article, source)).unwrap_or_default(),
     );
-    doc
+    (doc, serde_json::to_vec(&summary).unwrap_or_default())
 }
 
 /// Where any of `needles` (lower-case) appears in `text`, ignoring ASCII case, as

@@ -10,11 +10,13 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use tantivy::store::Compressor;
 use tantivy::{IndexSettings, ReloadPolicy};
 
+use super::hits::HitCodec;
 use super::{analyzer, schema, Manifest, SearchIndex, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 
@@ -169,12 +171,17 @@ pub(super) fn open_current(
     if found != listed {
         return Err(Unusable::CountDiffers { found, listed });
     }
+    let hits = match &manifest.hit_dictionary {
+        Some(d) => HitCodec::with_dictionary(d.clone()).map_err(|_| Unusable::NoManifest)?,
+        None => HitCodec::plain(),
+    };
     Ok((
         SearchIndex {
             index,
             reader,
             fields,
             dir,
+            hits: Arc::new(hits),
         },
         manifest,
     ))
@@ -207,6 +214,7 @@ pub(super) fn create(dir: &Path) -> Result<SearchIndex> {
         reader,
         fields,
         dir: dir.to_path_buf(),
+        hits: Arc::new(HitCodec::plain()),
     })
 }
 

@@ -22,6 +22,37 @@ pub struct Manifest {
     pub schema_version: u32,
     /// One entry per article file, by path relative to the articles folder (`/`-separated).
     pub files: BTreeMap<String, Entry>,
+    /// The dictionary the index's hit summaries are packed with ([`super::hits`]), once
+    /// one was trained: kept here so that it can never be out of step with the commit.
+    #[serde(
+        rename = "d",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "base64_bytes"
+    )]
+    pub hit_dictionary: Option<Vec<u8>>,
+}
+
+/// Bytes as one base64 string in the manifest's JSON (a third longer, where a list of
+/// numbers would be nearly four times as long).
+mod base64_bytes {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const CODEC: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_str(&CODEC.encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| CODEC.decode(text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 /// One article file as last seen.

@@ -8,13 +8,14 @@
 //!
 //! Layout: `generation` (the lock, `CURRENT`, creating, opening and switching
 //! generations), `update` (what changed, and applying it), `document` (one article →
-//! one document and its hit card), `manifest` (what the index holds), `schema` and
-//! `analyzer`.
+//! one document and its hit card), `hits` (how hit cards are packed), `manifest` (what
+//! the index holds), `schema` and `analyzer`.
 
 pub mod analyzer;
 pub mod document;
 mod frozen;
 pub mod generation;
+pub mod hits;
 pub mod manifest;
 pub mod schema;
 pub mod update;
@@ -42,6 +43,8 @@ pub struct SearchIndex {
     pub fields: Fields,
     /// Folder of the live generation.
     pub dir: PathBuf,
+    /// How the generation's hit summaries are packed (its manifest's dictionary).
+    pub hits: std::sync::Arc<hits::HitCodec>,
 }
 
 /// How [`open`] should treat the existing index.

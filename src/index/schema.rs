@@ -5,8 +5,8 @@
 //! `STRING` terms, lower-cased where matching ignores case. Event IDs are indexed in three
 //! tiers (named in the title, listed in the front matter, found in the text) so that the
 //! ranking of DESIGN §4 is a matter of weights. What a hit shows comes from a bytes fast field
-//! (a JSON summary with pre-made snippets); the document store keeps the sections' text
-//! for word snippets and the source text for the article API.
+//! (a JSON summary with pre-made snippets); the document store keeps the file's text, for
+//! the article API and for word snippets, with where each section lies in it.
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 18;
+pub const SCHEMA_VERSION: u32 = 20;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -68,7 +68,8 @@ pub struct Fields {
     /// JSON summary for hits, as a bytes fast field: read per hit without touching the
     /// document store.
     pub hit: Field,
-    /// Sections' anchors and plain text, JSON (stored only), for snippets.
+    /// Sections' anchors and where their Markdown lies in `text`, JSON (stored only),
+    /// for word snippets ([`super::document::SectionSpan`]).
     pub sections: Field,
     /// The file's text as indexed (stored only): the article API and its renditions serve
     /// this, so a broken edit on disk leaves the last good version readable too.

@@ -13,12 +13,14 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
+use super::hits::HitCodec;
 use super::{document, Entry, Manifest, SearchIndex, UpdateReport, SCHEMA_VERSION};
 use crate::article::check::FirstWins;
 use crate::article::{self, load};
@@ -103,6 +105,8 @@ enum Read {
         id: String,
         line: usize,
         doc: Box<TantivyDocument>,
+        /// The hit summary, JSON, not yet packed into `doc`.
+        hit: Vec<u8>,
     },
     /// Not usable: why.
     Broken { hash: u64, errors: Vec<Diagnostic> },
@@ -135,12 +139,16 @@ fn read(index: &SearchIndex, root: &Path, rel: &str, prev: Option<&Entry>) -> Re
     };
     let parsed = article::parse(&text);
     match parsed.article {
-        Some(a) => Read::Parsed {
-            hash,
-            id: a.id().to_owned(),
-            line: a.line_of_key("id").unwrap_or(1),
-            doc: Box::new(document::build(&index.fields, &a, rel, &text)),
-        },
+        Some(a) => {
+            let (doc, hit) = document::build(&index.fields, &a, rel, &text);
+            Read::Parsed {
+                hash,
+                id: a.id().to_owned(),
+                line: a.line_of_key("id").unwrap_or(1),
+                doc: Box::new(doc),
+                hit,
+            }
+        }
         None => Read::Broken {
             hash,
             errors: parsed
@@ -215,7 +223,7 @@ pub(super) fn update(
     let mut ids = FirstWins::with_capacity(seen.len());
     let mut next: BTreeMap<String, Entry> = BTreeMap::new();
     for batch in seen.chunks(BATCH) {
-        let reads: Vec<Option<Read>> = batch
+        let mut reads: Vec<Option<Read>> = batch
             .par_iter()
             .map(|s| {
                 to_read.contains(s.rel.as_str()).then(|| {
@@ -225,6 +233,13 @@ pub(super) fn update(
                 })
             })
             .collect();
+        if index.hits.dictionary().is_none() {
+            learn_hit_dictionary(index, &reads);
+        }
+        reads
+            .par_iter_mut()
+            .flatten()
+            .for_each(|r| pack_hit(index, r));
         for (s, r) in batch.iter().zip(reads) {
             let entry = apply(
                 index,
@@ -242,6 +257,7 @@ pub(super) fn update(
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
         files: next,
+        hit_dictionary: index.hits.dictionary().map(<[u8]>::to_vec),
     };
     commit(
         index,
@@ -252,6 +268,35 @@ pub(super) fn update(
         big.then_some(progress),
     )?;
     Ok(report)
+}
+
+/// Trains the dictionary of the index's hit summaries from a batch of them, when the
+/// batch is large enough ([`HitCodec::train`]): the first large batch an index
+/// generation is given, which for a first build is its first [`BATCH`] files. The
+/// summaries indexed before it stay as they are.
+fn learn_hit_dictionary(index: &mut SearchIndex, reads: &[Option<Read>]) {
+    let samples: Vec<&[u8]> = reads
+        .iter()
+        .filter_map(|r| match r {
+            Some(Read::Parsed { hit, .. }) => Some(hit.as_slice()),
+            _ => None,
+        })
+        .collect();
+    if let Some(codec) = HitCodec::train(&samples) {
+        index.hits = Arc::new(codec);
+    }
+}
+
+/// Packs a parsed file's hit summary into its document.
+fn pack_hit(index: &SearchIndex, read: &mut Read) {
+    if let Read::Parsed { doc, hit, .. } = read {
+        add_hit(index, doc, &std::mem::take(hit));
+    }
+}
+
+/// Adds the hit summary `hit` (JSON) to `doc`, packed.
+fn add_hit(index: &SearchIndex, doc: &mut TantivyDocument, hit: &[u8]) {
+    doc.add_bytes(index.fields.hit, index.hits.encode(hit).as_slice());
 }
 
 /// Decides one file's place in the index, in path order: it claims its id, and its
@@ -280,6 +325,7 @@ fn apply(
             id,
             line,
             doc: d,
+            ..
         }) => {
             e.hash = hash;
             e.id = id;
@@ -325,7 +371,10 @@ fn apply(
         let doc = match doc {
             Some(doc) => Some(doc),
             None => match read(index, root, &s.rel, None) {
-                Read::Parsed { doc, .. } => Some(doc),
+                Read::Parsed { mut doc, hit, .. } => {
+                    add_hit(index, &mut doc, &hit);
+                    Some(doc)
+                }
                 Read::Broken { errors, .. } => {
                     report
                         .problems

@@ -42,7 +42,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 pub use crate::index::document::Card;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
-use crate::index::document::{SectionText, Summary};
+use crate::index::document::{SectionSpan, Summary};
 use crate::index::SearchIndex;
 pub use plan::Filters;
 pub use query::ParsedQuery;
@@ -427,16 +427,21 @@ impl Engine {
             .get(address.segment_ord as usize)
             .and_then(Option::as_ref)
             .ok_or(damaged(None))?;
-        let mut bytes = Vec::with_capacity(1024);
+        let mut record = Vec::with_capacity(512);
         let found = column
             .term_ords(address.doc_id)
             .next()
-            .map(|ord| column.ord_to_bytes(ord, &mut bytes))
+            .map(|ord| column.ord_to_bytes(ord, &mut record))
             .transpose()?;
         if found != Some(true) {
             return Err(damaged(None));
         }
-        serde_json::from_slice(&bytes).map_err(|e| damaged(Some(e)))
+        let json = self
+            .index
+            .hits
+            .decode(&record)
+            .map_err(|e| damaged(Some(serde_json::Error::io(e))))?;
+        serde_json::from_slice(&json).map_err(|e| damaged(Some(e)))
     }
 
     /// One hit. A search by event ID, article id or code alone (no words) takes its
@@ -467,12 +472,10 @@ impl Engine {
                 .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
             Snippets::Words(marker) => {
                 let doc: TantivyDocument = searcher.doc(address)?;
-                let stored = doc
-                    .get_first(self.index.fields.sections)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                let sections: Vec<SectionText> = serde_json::from_str(stored).unwrap_or_default();
-                snippet::snippet(marker, &sections)
+                let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+                let spans: Vec<SectionSpan> =
+                    serde_json::from_str(stored(self.index.fields.sections)).unwrap_or_default();
+                snippet::snippet(marker, stored(self.index.fields.text), &spans)
                     .unwrap_or_else(|| std::mem::take(&mut summary.lead))
             }
         };

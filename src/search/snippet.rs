@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use aho_corasick::AhoCorasick;
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::index::document::{SectionText, SNIPPET_CHARS};
+use crate::article::render::to_text;
+use crate::index::document::{SectionSpan, SNIPPET_CHARS};
 
 /// Bytes of each section searched for the query's terms when choosing a hit's snippet:
 /// the best section shows itself early, and whole long articles cost time on every hit.
@@ -40,27 +41,122 @@ pub(super) struct Marker {
     pub analyzer: RefCell<TextAnalyzer>,
 }
 
+/// Sections tried for a snippet, most matches first: the counts are of the Markdown,
+/// and a section whose matches were all in markup (a link's address) has none in its text.
+const SNIPPET_SECTIONS_TRIED: usize = 3;
+
 /// The snippet from the section with the most matches, `None` when nothing matches.
-/// Sections are ranked by a cheap count of the query terms in their text (one pass of
-/// the finder over each), and only a window around the first match in the best one is
-/// marked.
-pub(super) fn snippet(marker: &Marker, sections: &[SectionText]) -> Option<String> {
-    // (matches, section, first match)
-    let mut best: Option<(usize, usize, usize)> = None;
-    for (i, s) in sections.iter().enumerate() {
-        let mut count = 0;
-        let mut first = usize::MAX;
-        for m in marker.finder.find_iter(head(&s.text, SNIPPET_SCAN_BYTES)) {
-            count += 1;
-            first = first.min(m.start());
+/// `source` is the article's file text and `spans` where its sections lie in it.
+/// Sections are ranked by a cheap count of the query terms in their Markdown (one pass
+/// of the finder over each), and only the best one is rendered to text, of which a
+/// window around the first match is marked.
+pub(super) fn snippet(marker: &Marker, source: &str, spans: &[SectionSpan]) -> Option<String> {
+    // (matches, section), most matches first, the earlier section first on ties
+    let mut ranked: Vec<(usize, usize)> = spans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let count = marker
+                .finder
+                .find_iter(head(s.markdown(source)?, SNIPPET_SCAN_BYTES))
+                .count();
+            (count > 0).then_some((count, i))
+        })
+        .collect();
+    ranked.sort_by_key(|&(count, i)| (std::cmp::Reverse(count), i));
+    ranked
+        .into_iter()
+        .take(SNIPPET_SECTIONS_TRIED)
+        .find_map(|(_, i)| {
+            let markdown = spans[i].markdown(source)?;
+            let at = marker
+                .finder
+                .find(head(markdown, SNIPPET_SCAN_BYTES))?
+                .start();
+            // Only the paragraphs around the first match are rendered; when that match
+            // was markup (a link's address), the section's head is.
+            let text = around(markdown, at)
+                .map(to_text)
+                .filter(|t| marker.finder.is_match(t.as_str()))
+                .unwrap_or_else(|| to_text(head(markdown, SNIPPET_SCAN_BYTES + SNIPPET_CHARS * 2)));
+            let first = marker.finder.find(head(&text, SNIPPET_SCAN_BYTES))?.start();
+            mark(
+                marker,
+                window(&text, first, SNIPPET_CHARS * 2),
+                SNIPPET_CHARS,
+            )
+        })
+}
+
+/// Where the fenced code block still open at the end of `markdown` starts (the line of
+/// its opening fence), `None` when no fence is open there.
+fn open_fence(markdown: &str) -> Option<usize> {
+    let mut open: Option<(usize, u8)> = None;
+    let mut at = 0;
+    for line in markdown.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = line.trim_start_matches(' ').as_bytes();
+        if indent <= 3 && rest.len() >= 3 && (rest[..3] == *b"```" || rest[..3] == *b"~~~") {
+            open = match open {
+                Some((_, c)) if c == rest[0] => None,
+                Some(o) => Some(o),
+                None => Some((at, rest[0])),
+            };
         }
-        if count > best.map_or(0, |b| b.0) {
-            best = Some((count, i, first));
-        }
+        at += line.len();
     }
-    let (_, i, first) = best?;
-    let window = window(&sections[i].text, first, SNIPPET_CHARS * 2);
-    mark(marker, window, SNIPPET_CHARS)
+    open.map(|(start, _)| start)
+}
+
+/// The whole paragraphs of `markdown` within a few snippets' length of byte `at`: what a
+/// window around a match there needs, without rendering the rest of the section. The
+/// piece starts at a line that is not indented after a blank line (else after any line
+/// break): an indented line may continue a list item, and cut from it would render as
+/// code; inside a fenced block it starts at the fence. `None` when no such line is near;
+/// the caller renders the section's head.
+fn around(markdown: &str, at: usize) -> Option<&str> {
+    const REACH: usize = 3 * SNIPPET_CHARS;
+    let bytes = markdown.as_bytes();
+    let starts_block = |i: usize| bytes.get(i).is_some_and(|b| !b" \t\r\n".contains(b));
+    let mut from = at.saturating_sub(REACH);
+    while !markdown.is_char_boundary(from) {
+        from -= 1;
+    }
+    let start = if from == 0 {
+        0
+    } else {
+        let mut lo = from.saturating_sub(REACH);
+        while !markdown.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        // (after a blank line, after any line), nearest first
+        let mut line = None;
+        let mut paragraph = None;
+        for (j, _) in markdown[lo..from].rmatch_indices('\n') {
+            let k = lo + j + 1;
+            if !starts_block(k) {
+                continue;
+            }
+            if markdown[..lo + j].ends_with('\n') {
+                paragraph = Some(k);
+                break;
+            }
+            line = line.or(Some(k));
+        }
+        let cut = paragraph.or(line)?;
+        // Inside a fenced block, a cut would read its closing fence as an opening one
+        // and the rest as code: the piece starts at the block's opening fence instead.
+        open_fence(&markdown[..cut]).unwrap_or(cut)
+    };
+    let mut to = (at + REACH).min(markdown.len());
+    while !markdown.is_char_boundary(to) {
+        to += 1;
+    }
+    let ahead = |i: Option<usize>| i.filter(|&i| i <= REACH).map(|i| to + i);
+    let end = ahead(markdown[to..].find("\n\n"))
+        .or_else(|| ahead(markdown[to..].find('\n')))
+        .unwrap_or(to);
+    Some(&markdown[start..end])
 }
 
 /// Whether a byte belongs to a word: ASCII letters and digits, and every byte of a
@@ -293,6 +389,51 @@ mod tests {
             "{w:?}"
         );
         assert!(w.ends_with("incorrectly,") || w.ends_with("you"), "{w:?}");
+    }
+
+    #[test]
+    fn only_the_paragraphs_near_a_match_are_rendered() {
+        let far = "Unrelated words. ".repeat(60);
+        let mid = "Some words. ".repeat(50);
+        let md = format!("{far}\n\n{mid}\n\nThe spooler stops.\n\n{far}\n\n{far}");
+        let at = md.find("spooler").unwrap();
+        let piece = around(&md, at).unwrap();
+        assert!(piece.starts_with("Some words.") && piece.contains("The spooler stops."));
+        // The third long paragraph is out of reach; the second ends at its blank line.
+        assert!(
+            piece.len() < 2 * far.len(),
+            "{} of {}",
+            piece.len(),
+            md.len()
+        );
+        let end = md.find(piece).unwrap() + piece.len();
+        assert!(md[end..].starts_with("\n\n"));
+        // A match near the start keeps the start; one long paragraph is cut at lines.
+        assert!(around(&md, 3).unwrap().starts_with("Unrelated"));
+        let lines = "a line of a long table\n".repeat(200);
+        let at = lines.len() / 2;
+        let piece = around(&lines, at).unwrap();
+        assert!(
+            piece.len() < 3000 && piece.starts_with("a line"),
+            "{piece:?}"
+        );
+        // Never inside a fenced block: from its fence.
+        let fenced = format!(
+            "Intro.\n\n```\n{}\n\nspooler here\n```\n\n[link](/kb/Q1)",
+            "code line\n\n".repeat(90)
+        );
+        let piece = around(&fenced, fenced.find("spooler").unwrap()).unwrap();
+        assert!(piece.starts_with("```"), "{piece:?}");
+        assert!(to_text(piece).contains("link") && !to_text(piece).contains("]("));
+        // Never from an indented line: in a list item it would render as code.
+        let item = format!(
+            "1. Step one\n\n    {}\n\n    More.",
+            "indented words ".repeat(80)
+        );
+        let piece = around(&item, item.len() - 5)
+            .map(to_text)
+            .unwrap_or_default();
+        assert!(piece.is_empty() || piece.starts_with("1."), "{piece:?}");
     }
 
     #[test]

@@ -1137,3 +1137,72 @@ fn synonyms_shipped_and_from_the_folder_match_what_articles_write() {
             .partial
     );
 }
+
+/// `n` spelt in letters (`120` → `bca`): a word of its own for each generated article.
+fn spelt(n: usize) -> String {
+    n.to_string()
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect()
+}
+
+/// Article `n` of a generated folder: its own word (`zq` and [`spelt`]), an event and a
+/// fix, so that every hit card differs.
+fn numbered_article(n: usize) -> String {
+    let word = spelt(n);
+    article(
+        &format!("GEN-{n}"),
+        &format!("Spooler fails with code {n} on server zq{word}"),
+        &format!("events:\n- id: {}\n  source: Print\n", 1000 + n % 50),
+        &format!(
+            "## Symptoms\n\nThe spooler on zq{word} stops.\n\n## Resolution\n\nRestart zq{word} and apply patch {n}."
+        ),
+    )
+}
+
+#[test]
+fn hit_summaries_are_packed_once_there_are_enough_and_stay_readable_as_the_index_changes() {
+    let f = Folder::new();
+    for n in 0..10 {
+        f.write(&format!("a{n}.md"), &numbered_article(n));
+    }
+    let card = |engine: &Engine, n: usize| {
+        let word = spelt(n);
+        let r = engine
+            .search(&SearchRequest::new(format!("zq{word}")))
+            .unwrap();
+        let hit = r.hits.first().unwrap_or_else(|| panic!("no hit for {n}"));
+        assert_eq!(hit.card.id, format!("GEN-{n}"));
+        assert_eq!(hit.card.events[0].id, 1000 + (n % 50) as u32);
+        let fix = hit.fix.as_ref().expect("a fix");
+        assert!(fix.text.contains(&format!("patch {n}.")), "{}", fix.text);
+    };
+    // Ten articles are too few to learn from: stored as they are.
+    let (index, _) = crate::open_index(&f.articles, &f.data, OpenOptions::default());
+    assert!(index.hits.dictionary().is_none());
+    drop(index);
+    // A large update learns a dictionary; the earlier summaries stay readable beside the
+    // packed ones.
+    for n in 10..1200 {
+        f.write(&format!("b{n}.md"), &numbered_article(n));
+    }
+    let (index, _) = crate::open_index(&f.articles, &f.data, OpenOptions::default());
+    let dictionary = index.hits.dictionary().expect("learned").to_vec();
+    let engine = Engine::new(index).unwrap();
+    for n in [0, 9, 10, 700, 1199] {
+        card(&engine, n);
+    }
+    drop(engine);
+    // Later updates and reopenings keep the same dictionary.
+    f.write("c.md", &numbered_article(1200));
+    let (index, report) = crate::open_index(&f.articles, &f.data, OpenOptions::default());
+    assert_eq!(report.added, 1);
+    assert_eq!(index.hits.dictionary(), Some(dictionary.as_slice()));
+    let engine = Engine::new(index).unwrap();
+    for n in [5, 1200] {
+        card(&engine, n);
+    }
+    // A lookup by id reads the same cards.
+    let article = engine.article("GEN-700").unwrap().expect("found");
+    assert!(article.fix.expect("a fix").text.contains("patch 700."));
+}
