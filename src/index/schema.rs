@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 20;
+pub const SCHEMA_VERSION: u32 = 21;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -68,8 +68,8 @@ pub struct Fields {
     /// JSON summary for hits, as a bytes fast field: read per hit without touching the
     /// document store.
     pub hit: Field,
-    /// Sections' anchors and where their Markdown lies in `text`, JSON (stored only),
-    /// for word snippets ([`super::document::SectionSpan`]).
+    /// Where the sections' Markdown lies in `text`, JSON (stored only), for word
+    /// snippets ([`super::document::SectionSpan`]).
     pub sections: Field,
     /// The file's text as indexed (stored only): the article API and its renditions serve
     /// this, so a broken edit on disk leaves the last good version readable too.

@@ -130,6 +130,23 @@ fn did_you_mean(q: &str, rare: &[(String, spelling::Rare)], num_docs: u64) -> Op
     changed.then_some(corrected)
 }
 
+/// Whether every word of the query is one of the article ids it names, as typed (`Q58400`)
+/// or as its number (`58400`): then the article found by its id has no other words to
+/// show, and its lead is its snippet.
+fn words_are_ids(parsed: &ParsedQuery) -> bool {
+    let is_id = |w: &str| {
+        parsed.article_ids.iter().any(|id| {
+            id.eq_ignore_ascii_case(w) || id.get(1..).is_some_and(|n| n.eq_ignore_ascii_case(w))
+        })
+    };
+    parsed.clauses.iter().all(|c| {
+        !c.negated
+            && c.any_of
+                .iter()
+                .all(|item| matches!(item, query::Item::Word(w) if is_id(w)))
+    })
+}
+
 /// The search engine over one open index.
 pub struct Engine {
     index: SearchIndex,
@@ -375,11 +392,18 @@ impl Engine {
                 .ascii_case_insensitive(true)
                 .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(plan.highlight.keys())?;
-            Snippets::Words(snippet::Marker {
-                finder,
-                terms: plan.highlight.clone(),
-                analyzer: std::cell::RefCell::new(self.snippet_analyzer.clone()),
-            })
+            Snippets::Words {
+                marker: snippet::Marker {
+                    finder,
+                    terms: plan.highlight.clone(),
+                    analyzer: std::cell::RefCell::new(self.snippet_analyzer.clone()),
+                },
+                found_by_id: if words_are_ids(&parsed) {
+                    &parsed.article_ids
+                } else {
+                    &[]
+                },
+            }
         };
         for (score, address) in top.into_iter().skip(req.offset).take(req.limit) {
             response
@@ -456,6 +480,16 @@ impl Engine {
     ) -> Result<Hit, SearchError> {
         let mut summary = self.summary(address)?;
         let snippet = match snippets {
+            // The article asked for by its id, by a query of nothing else: its words would
+            // be the id, which its text seldom names, so its lead is shown without
+            // reading the text.
+            Snippets::Words { found_by_id, .. }
+                if found_by_id
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(&summary.card.id)) =>
+            {
+                std::mem::take(&mut summary.lead)
+            }
             Snippets::Made { event_ids, codes } => codes
                 .iter()
                 .find_map(|c| summary.code_snippets.iter().find(|s| s.code == *c))
@@ -470,7 +504,7 @@ impl Engine {
                     })
                 })
                 .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
-            Snippets::Words(marker) => {
+            Snippets::Words { marker, .. } => {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
                 let spans: Vec<SectionSpan> =

@@ -28,7 +28,13 @@ pub(super) enum Snippets<'a> {
         codes: &'a [String],
     },
     /// From the sections' text, marking these terms.
-    Words(Marker),
+    Words {
+        /// What marks the terms.
+        marker: Marker,
+        /// The article ids of a query that is nothing but ids: their articles show
+        /// their leads.
+        found_by_id: &'a [String],
+    },
 }
 
 /// What marks a query's terms in text.

@@ -385,14 +385,17 @@ fn a_damaged_or_outdated_index_is_rebuilt() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().contains("manifest-"))
         .unwrap();
-    let text = fs::read_to_string(&manifest).unwrap();
+    let text =
+        String::from_utf8(zstd::decode_all(&fs::read(&manifest).unwrap()[..]).unwrap()).unwrap();
+    let older = text.replacen(
+        &format!("\"schema\":{}", kbase::index::SCHEMA_VERSION),
+        "\"schema\":1",
+        1,
+    );
+    assert_ne!(older, text);
     fs::write(
         &manifest,
-        text.replacen(
-            &format!("\"schema\":{}", kbase::index::SCHEMA_VERSION),
-            "\"schema\":1",
-            1,
-        ),
+        zstd::bulk::compress(older.as_bytes(), 3).unwrap(),
     )
     .unwrap();
     let (_, r) = f.open();
@@ -1205,4 +1208,28 @@ fn hit_summaries_are_packed_once_there_are_enough_and_stay_readable_as_the_index
     // A lookup by id reads the same cards.
     let article = engine.article("GEN-700").unwrap().expect("found");
     assert!(article.fix.expect("a fix").text.contains("patch 700."));
+}
+
+#[test]
+fn an_article_found_by_its_id_alone_shows_its_lead_and_with_words_marks_them() {
+    let f = Folder::new();
+    f.write(
+        "Q123456.md",
+        &article(
+            "Q123456",
+            "Printer stops",
+            "",
+            "## Symptoms\n\nThe spooler stops when a job is sent.\n\n## Cause\n\nA damaged spooler file.\n\n## Resolution\n\nDelete the file and restart.",
+        ),
+    );
+    let (engine, _) = f.open();
+    let snippet = |q: &str| {
+        let r = engine.search(&SearchRequest::new(q)).unwrap();
+        assert_eq!(r.hits[0].card.id, "Q123456", "{q}");
+        r.hits[0].snippet.clone()
+    };
+    for q in ["Q123456", "q123456", "123456"] {
+        assert_eq!(snippet(q), "The spooler stops when a job is sent.", "{q}");
+    }
+    assert!(snippet("Q123456 damaged").contains("<mark>damaged</mark>"));
 }
