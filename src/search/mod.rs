@@ -31,7 +31,6 @@ pub mod union;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use aho_corasick::AhoCorasick;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::BytesColumn;
 use tantivy::query::FuzzyTermQuery;
@@ -386,18 +385,10 @@ impl Engine {
                 codes: &parsed.codes,
             }
         } else {
-            // A contiguous NFA: building a DFA for a search's few terms cost more than
-            // the ten hits' text it then reads.
-            let finder = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(plan.highlight.keys())?;
             Snippets::Words {
-                marker: snippet::Marker {
-                    finder,
-                    terms: plan.highlight.clone(),
-                    analyzer: std::cell::RefCell::new(self.snippet_analyzer.clone()),
-                },
+                marker: std::cell::OnceCell::new(),
+                terms: &plan.highlight,
+                analyzer: &self.snippet_analyzer,
                 found_by_id: if words_are_ids(&parsed) {
                     &parsed.article_ids
                 } else {
@@ -504,7 +495,18 @@ impl Engine {
                     })
                 })
                 .unwrap_or_else(|| std::mem::take(&mut summary.lead)),
-            Snippets::Words { marker, .. } => {
+            Snippets::Words {
+                marker,
+                terms,
+                analyzer,
+                ..
+            } => 'words: {
+                // Made for the first hit that needs it: a search whose hits all have
+                // their snippets made (found by id) never builds it.
+                let Some(marker) = marker.get_or_init(|| snippet::Marker::new(terms, analyzer))
+                else {
+                    break 'words std::mem::take(&mut summary.lead);
+                };
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
                 let spans: Vec<SectionSpan> =

@@ -29,8 +29,13 @@ pub(super) enum Snippets<'a> {
     },
     /// From the sections' text, marking these terms.
     Words {
-        /// What marks the terms.
-        marker: Marker,
+        /// What marks the terms, made when a hit first needs it (`None` when it cannot
+        /// be made: the hits then show their leads).
+        marker: std::cell::OnceCell<Option<Marker>>,
+        /// The analysed terms and their weights.
+        terms: &'a BTreeMap<String, f32>,
+        /// The analyzer of stored text.
+        analyzer: &'a TextAnalyzer,
         /// The article ids of a query that is nothing but ids: their articles show
         /// their leads.
         found_by_id: &'a [String],
@@ -45,6 +50,25 @@ pub(super) struct Marker {
     pub terms: BTreeMap<String, f32>,
     /// The analyzer the stored text is read with ([`crate::index::analyzer::snippet_analyzer`]).
     pub analyzer: RefCell<TextAnalyzer>,
+}
+
+impl Marker {
+    /// The marker of `terms`; `None` when the finder cannot be built (it is a courtesy:
+    /// the hits then show their leads).
+    pub(super) fn new(terms: &BTreeMap<String, f32>, analyzer: &TextAnalyzer) -> Option<Marker> {
+        // A contiguous NFA: building a DFA for a search's few terms cost more than the
+        // ten hits' text it then reads.
+        let finder = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(terms.keys())
+            .ok()?;
+        Some(Marker {
+            finder,
+            terms: terms.clone(),
+            analyzer: RefCell::new(analyzer.clone()),
+        })
+    }
 }
 
 /// Sections tried for a snippet, most matches first: the counts are of the Markdown,
