@@ -236,10 +236,11 @@ pub(super) fn update(
         if index.hits.dictionary().is_none() {
             learn_hit_dictionary(index, &reads);
         }
-        reads
-            .par_iter_mut()
-            .flatten()
-            .for_each(|r| pack_hit(index, r));
+        reads.par_iter_mut().flatten().for_each(|r| {
+            if let Read::Parsed { doc, hit, .. } = r {
+                add_hit(index, doc, &std::mem::take(hit));
+            }
+        });
         for (s, r) in batch.iter().zip(reads) {
             let entry = apply(
                 index,
@@ -284,13 +285,6 @@ fn learn_hit_dictionary(index: &mut SearchIndex, reads: &[Option<Read>]) {
         .collect();
     if let Some(codec) = HitCodec::train(&samples) {
         index.hits = Arc::new(codec);
-    }
-}
-
-/// Packs a parsed file's hit summary into its document.
-fn pack_hit(index: &SearchIndex, read: &mut Read) {
-    if let Read::Parsed { doc, hit, .. } = read {
-        add_hit(index, doc, &std::mem::take(hit));
     }
 }
 

@@ -500,20 +500,21 @@ impl Engine {
                 terms,
                 analyzer,
                 ..
-            } => 'words: {
+            } => match marker.get_or_init(|| snippet::Marker::new(terms, analyzer)) {
                 // Made for the first hit that needs it: a search whose hits all have
                 // their snippets made (found by id) never builds it.
-                let Some(marker) = marker.get_or_init(|| snippet::Marker::new(terms, analyzer))
-                else {
-                    break 'words std::mem::take(&mut summary.lead);
-                };
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let stored = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-                let spans: Vec<SectionSpan> =
-                    serde_json::from_str(stored(self.index.fields.sections)).unwrap_or_default();
-                snippet::snippet(marker, stored(self.index.fields.text), &spans)
-                    .unwrap_or_else(|| std::mem::take(&mut summary.lead))
-            }
+                None => std::mem::take(&mut summary.lead),
+                Some(marker) => {
+                    let doc: TantivyDocument = searcher.doc(address)?;
+                    let stored =
+                        |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+                    let spans: Vec<SectionSpan> =
+                        serde_json::from_str(stored(self.index.fields.sections))
+                            .unwrap_or_default();
+                    snippet::snippet(marker, stored(self.index.fields.text), &spans)
+                        .unwrap_or_else(|| std::mem::take(&mut summary.lead))
+                }
+            },
         };
         let fix = Fix::of(&summary);
         let snippet = match &fix {
