@@ -244,7 +244,7 @@ fn serve(config: ServerConfig, addr: &str) -> kbase::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    // Searches run on the blocking pool (`AppState::on_engine`). CPU-bound work gains
+    // Word searches run on the blocking pool (`AppState::search`). CPU-bound work gains
     // nothing from more threads than cores, and each extra thread costs a stack and a
     // malloc arena: with tokio's default of 512, 32 concurrent clients held 1-2 GB and
     // spent their time switching. Twice the cores keeps a core busy while another

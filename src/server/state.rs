@@ -24,7 +24,7 @@ use super::templates;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::index::{self, IndexLock, OpenOptions, UpdateReport};
-use crate::search::Engine;
+use crate::search::{Engine, SearchRequest, SearchResponse};
 
 /// How a server runs: where things are, and its limits.
 #[derive(Debug, Clone)]
@@ -219,6 +219,21 @@ impl AppState {
         tokio::task::spawn_blocking(move || work(&engine))
             .await
             .map_err(|e| ApiError::internal(format!("a search stopped: {e}")))
+    }
+
+    /// Runs a search: a lookup by id, event or code where it is (it costs less than
+    /// handing it to another thread), anything else on a blocking thread like
+    /// [`AppState::on_engine`]. 503 while the index is not loaded.
+    pub async fn search(&self, req: SearchRequest) -> Result<SearchResponse, ApiError> {
+        let engine = self.engine()?;
+        let prepared = engine.prepare(&req)?;
+        if prepared.is_lookup() {
+            return Ok(engine.run_prepared(&req, prepared)?);
+        }
+        tokio::task::spawn_blocking(move || engine.run_prepared(&req, prepared))
+            .await
+            .map_err(|e| ApiError::internal(format!("a search stopped: {e}")))?
+            .map_err(ApiError::from)
     }
 
     /// The configuration.

@@ -132,6 +132,38 @@ fn an_exact_id_beats_everything_then_source_and_title_beat_mentions() {
 }
 
 #[test]
+fn lookups_are_told_from_word_searches_and_answer_as_a_search_does() {
+    let f = ranking_folder();
+    let (engine, _) = f.open();
+    for (q, lookup) in [
+        ("Q1000", true),
+        ("KB1000", true),
+        ("1000", true),
+        ("MSExchangeIS 1000", true),
+        ("0x80070005", true),
+        ("event id 1000", true),
+        ("spooler 1000", false),
+        ("spooler", false),
+        ("", false),
+    ] {
+        let req = SearchRequest::new(q);
+        let prepared = engine.prepare(&req).unwrap();
+        assert_eq!(prepared.is_lookup(), lookup, "{q:?}");
+        let ids = |r: kbase::search::SearchResponse| -> Vec<String> {
+            r.hits.into_iter().map(|h| h.card.id).collect()
+        };
+        let two_steps = ids(engine.run_prepared(&req, prepared).unwrap());
+        assert_eq!(two_steps, ids(engine.search(&req).unwrap()), "{q:?}");
+    }
+    let mut filtered = SearchRequest::new("");
+    filtered.product = Some("Exchange".into());
+    assert!(
+        !engine.prepare(&filtered).unwrap().is_lookup(),
+        "a filter alone is no lookup"
+    );
+}
+
+#[test]
 fn words_rank_and_partial_matches_follow() {
     let f = ranking_folder();
     assert_eq!(f.ids("spooler")[0], "D");
