@@ -34,6 +34,9 @@ pub const ENV_CORS_ORIGINS: &str = "KBASE_CORS_ORIGINS";
 /// Environment variable naming the address people reach kbase at
 /// (`https://kb.example.com`), used in canonical links and link previews.
 pub const ENV_PUBLIC_URL: &str = "KBASE_PUBLIC_URL";
+/// Environment variable naming the database of tokens and ticket links
+/// (`sqlite://kbase.db` unless set; `postgres://…` for several servers).
+pub const ENV_DATABASE_URL: &str = "KBASE_DATABASE_URL";
 /// Environment variable naming a synonym file that extends the shipped list and the
 /// articles folder's `.kbase/synonyms.yml`.
 pub const ENV_SYNONYMS: &str = "KBASE_SYNONYMS";

@@ -73,6 +73,12 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// The database of what kbase learns could not be opened or brought up to date.
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    /// A token could not be made, listed or revoked; the message says why.
+    #[error("{0}")]
+    Token(String),
     /// The async runtime of the server could not start.
     #[error("cannot start the server runtime")]
     Runtime(#[source] std::io::Error),

@@ -27,6 +27,8 @@
 //! - [`index`]: the tantivy index as a cache of the articles folder: schema, analyzer,
 //!   generations and atomic rebuilds, incremental updates, the manifest of what it holds.
 //! - [`store`]: the articles folder as it changes (a debounced watcher).
+//! - [`db`]: what kbase learns that is not in the articles (API tokens, ticket links),
+//!   on SQLite by default or PostgreSQL, with embedded migrations.
 //! - [`search`]: query understanding, ranking, snippets, the fix, facets; the v1 search
 //!   response; article and event lookups; suggestions from pasted tickets and Event
 //!   Viewer XML.
@@ -35,6 +37,7 @@
 
 pub mod article;
 pub mod config;
+pub mod db;
 pub mod diagnostic;
 pub mod error;
 pub mod extract;

@@ -60,6 +60,23 @@ enum Command {
         max_in_flight: usize,
         #[command(flatten)]
         synonyms: SynonymsArg,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Manage API tokens (agent: ticket links; admin: also reindex and tokens).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Write a consistent copy of the SQLite database, also while a server uses it
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write (must not exist).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
     /// Convert legacy KB text articles into native articles.
     Import {
@@ -120,6 +137,34 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Make a token and print it, once: only its hash is kept.
+    Create {
+        /// What it may do.
+        #[arg(long, value_parser = ["agent", "admin"])]
+        role: String,
+        /// A name to list and revoke it by (1-64 printable characters, no spaces).
+        #[arg(long)]
+        name: String,
+    },
+    /// List the tokens (names, roles, dates; never the tokens).
+    List,
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct DatabaseArg {
+    /// The database of tokens and ticket links: a SQLite file (created when missing)
+    /// or postgres://USER:PASSWORD@HOST/DATABASE for several servers.
+    #[arg(long, global = true, env = config::ENV_DATABASE_URL, default_value = kbase::db::DEFAULT_URL, hide_env_values = true)]
+    database_url: String,
+}
+
 #[derive(clap::Args)]
 struct SynonymsArg {
     /// Synonym file (YAML list of groups) extending the shipped list and the articles
@@ -165,6 +210,7 @@ fn main() -> ExitCode {
             public_url,
             max_in_flight,
             synonyms,
+            database,
         } => {
             let mut config = ServerConfig::new(articles.articles, data.data);
             config.templates = templates;
@@ -180,8 +226,11 @@ fn main() -> ExitCode {
             config.max_in_flight = max_in_flight;
             config.public_url = public_url.filter(|u| !u.is_empty());
             config.synonyms = synonyms.synonyms;
+            config.database_url = database.database_url;
             serve(config, &addr)
         }
+        Command::Token { action, database } => token(action, &database.database_url),
+        Command::Backup { file, database } => backup(&file, &database.database_url),
         Command::Import {
             src,
             out,
@@ -226,6 +275,69 @@ fn main() -> ExitCode {
             cause = c.source();
         }
         ExitCode::from(2)
+    })
+}
+
+/// Runs `work` on a one-thread runtime: the database commands are a few statements.
+fn block_on<T>(work: impl std::future::Future<Output = kbase::Result<T>>) -> kbase::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(kbase::Error::Runtime)?
+        .block_on(work)
+}
+
+/// `kbase token create|list|revoke`.
+fn token(action: TokenAction, url: &str) -> kbase::Result<ExitCode> {
+    use kbase::db::tokens::{self, Role};
+    block_on(async {
+        let db = kbase::db::Db::open(url).await?;
+        let failed = |e: tokens::TokenError| kbase::Error::Token(e.to_string());
+        match action {
+            TokenAction::Create { role, name } => {
+                let role = Role::parse(&role).unwrap_or(Role::Agent);
+                let token = tokens::create(&db, &name, role).await.map_err(failed)?;
+                println!("{token}");
+                eprintln!(
+                    "kbase: token `{name}` ({}) made; it is shown only now: keep it in your ticket system's secrets",
+                    role.as_str()
+                );
+            }
+            TokenAction::List => {
+                let list = tokens::list(&db).await.map_err(failed)?;
+                if list.is_empty() {
+                    eprintln!("kbase: no tokens (kbase token create --role agent --name NAME)");
+                }
+                for t in list {
+                    let state = t
+                        .revoked
+                        .map_or("live".to_owned(), |r| format!("revoked {r}"));
+                    println!(
+                        "{:<24} {:<6} created {}  {state}",
+                        t.name,
+                        t.role.as_str(),
+                        t.created
+                    );
+                }
+            }
+            TokenAction::Revoke { name } => {
+                tokens::revoke(&db, &name).await.map_err(failed)?;
+                eprintln!("kbase: token `{name}` revoked");
+            }
+        }
+        db.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `kbase backup FILE`.
+fn backup(file: &std::path::Path, url: &str) -> kbase::Result<ExitCode> {
+    block_on(async {
+        let db = kbase::db::Db::open(url).await?;
+        db.backup(file).await?;
+        db.close().await;
+        eprintln!("kbase: wrote {}", file.display());
+        Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -13,13 +13,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, Problem};
 use super::html::redirect;
 use super::params::{clip, Params};
 use super::AppState;
 use crate::article;
+use crate::db::tokens::Role;
 use crate::search::suggest::SuggestInput;
 use crate::search::{query, MAX_LIMIT};
 
@@ -292,24 +292,13 @@ pub async fn reindex(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = state.config().admin_token.clone() else {
+    // Without a bootstrap token and without a database of tokens, nobody could be
+    // admitted: the endpoint is not there.
+    if state.config().admin_token.is_none() && state.db().is_err() {
         return ApiError::not_found("not_found", "no such resource").into_response();
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .unwrap_or("");
-    if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
-        let mut r = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "this endpoint needs `Authorization: Bearer` with the admin token",
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return r;
+    }
+    if let Err(e) = super::tickets::authorise(&state, &headers, Role::Admin).await {
+        return super::tickets::finish(Err(e));
     }
     if state.read_only() {
         return ApiError::new(
@@ -347,15 +336,6 @@ pub async fn reindex(
         .into_response(),
         Err(e) => ApiError::internal(crate::error::chain(&e)).into_response(),
     }
-}
-
-/// The token of an `Authorization: Bearer …` value; the scheme's name is
-/// case-insensitive (RFC 9110 §11.1), the token is not.
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim_start_matches(' '))
 }
 
 /// Liveness: the process answers.

@@ -7,7 +7,7 @@
 //! (the accept loop, timeouts, shutdown), `params` (query strings → engine requests, for
 //! the API and the pages alike), `api` (JSON handlers and their OpenAPI descriptions),
 //! `pages` (HTML handlers), `html` (the frame of every page, and errors as pages), `error` (problem+json),
-//! `layers` (middleware), `metrics` (Prometheus), `templates`, `links` (permalinks, absolute under the public address).
+//! `layers` (middleware), `tickets` (the ticket API and bearer tokens), `metrics` (Prometheus), `templates`, `links` (permalinks, absolute under the public address).
 
 pub mod api;
 pub mod error;
@@ -20,6 +20,7 @@ pub mod params;
 pub mod serve;
 pub mod state;
 pub mod templates;
+pub mod tickets;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method};
@@ -54,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api::metrics))
         .routes(routes!(api::rendition))
         .routes(routes!(api::permalink))
+        .routes(routes!(tickets::put_link, tickets::delete_link))
+        .routes(routes!(tickets::ticket))
+        .routes(routes!(tickets::article_tickets))
         .split_for_parts();
     let pages = Router::new()
         .route("/", axum::routing::get(pages::home))
@@ -122,6 +126,9 @@ const ROUTES: &[&str] = &[
     "/api/v1/articles/{id}",
     "/api/v1/events/{event_id}",
     "/api/v1/suggest",
+    "/api/v1/tickets/{ticket}/articles/{article_id}",
+    "/api/v1/tickets/{ticket}",
+    "/api/v1/articles/{id}/tickets",
     "/api/v1/admin/reindex",
     "/api/v1/openapi.json",
     "/healthz",

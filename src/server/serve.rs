@@ -103,7 +103,10 @@ pub async fn shutdown_signal() {
 /// background (503 until then), watches the articles folder, and serves until SIGINT or
 /// SIGTERM.
 pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
+    let db = crate::db::Db::open(&config.database_url).await?;
+    tracing::info!("database: {}", crate::db::redact(&config.database_url));
     let state = AppState::new(config)?;
+    state.attach_db(db);
     let listen = |source| Error::Listen {
         addr: addr.to_owned(),
         source,

@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// A synonym file extending the shipped list and `articles/.kbase/synonyms.yml`.
     pub synonyms: Option<PathBuf>,
+    /// The database of tokens and ticket links (`sqlite://kbase.db` unless set).
+    pub database_url: String,
 }
 
 impl ServerConfig {
@@ -72,6 +74,7 @@ impl ServerConfig {
             header_timeout: Duration::from_secs(config::HEADER_TIMEOUT_SECS),
             shutdown_grace: Duration::from_secs(config::SHUTDOWN_GRACE_SECS),
             synonyms: None,
+            database_url: crate::db::DEFAULT_URL.to_owned(),
         }
     }
 
@@ -132,6 +135,8 @@ pub(super) struct Shared {
     watcher: Mutex<Option<crate::store::Watcher>>,
     /// When the state was made: "ready N ms after start".
     created: Instant,
+    /// The database of tokens and ticket links, once opened ([`AppState::attach_db`]).
+    db: std::sync::OnceLock<crate::db::Db>,
 }
 
 /// First wait before a failed load or reload is tried again; each failure doubles it,
@@ -191,6 +196,7 @@ impl AppState {
             failing: Mutex::new(None),
             watcher: Mutex::new(None),
             created: Instant::now(),
+            db: std::sync::OnceLock::new(),
         })))
     }
 
@@ -234,6 +240,19 @@ impl AppState {
             .await
             .map_err(|e| ApiError::internal(format!("a search stopped: {e}")))?
             .map_err(ApiError::from)
+    }
+
+    /// Gives the server its database (opened by [`crate::server::run`], or by a test);
+    /// a second call is ignored.
+    pub fn attach_db(&self, db: crate::db::Db) {
+        let _ = self.0.db.set(db);
+    }
+
+    /// The database, or 503 when the server has none (a test server without one).
+    pub fn db(&self) -> Result<&crate::db::Db, ApiError> {
+        self.0.db.get().ok_or_else(|| {
+            ApiError::unavailable("no_database", "this server keeps no ticket links")
+        })
     }
 
     /// The configuration.

@@ -11,6 +11,7 @@ mod read_only;
 mod render;
 mod search;
 mod server;
+mod tickets;
 
 use std::path::{Path, PathBuf};
 

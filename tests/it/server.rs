@@ -627,10 +627,14 @@ async fn openapi_lists_every_endpoint() {
         ("/metrics", "get"),
         ("/kb/{file}", "get"),
         ("/{permalink}", "get"),
+        ("/api/v1/tickets/{ticket}/articles/{article_id}", "put"),
+        ("/api/v1/tickets/{ticket}/articles/{article_id}", "delete"),
+        ("/api/v1/tickets/{ticket}", "get"),
+        ("/api/v1/articles/{id}/tickets", "get"),
     ] {
         assert!(paths[path][method].is_object(), "{method} {path} missing");
     }
-    assert_eq!(paths.len(), 11, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 14, "{:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

@@ -1,0 +1,288 @@
+//! Ticket links: a helpdesk ticket's record that an article fixed it, did not, or was
+//! related, with the event or code the ticket was about.
+//!
+//! One link per ticket and article: recording it again replaces it (the technician
+//! changed their mind), so a ticket system can send the same call twice and nothing is
+//! counted twice. The counts per article, and per event and code within an article, are
+//! what the ranking and the pages use.
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+
+use super::{now_ms, rfc3339, Db, DbError};
+
+/// What came of trying an article on a ticket.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The article's fix fixed the ticket.
+    Fixed,
+    /// It was tried and did not fix it.
+    NotFixed,
+    /// It was useful background, not the fix.
+    Related,
+}
+
+impl Outcome {
+    /// The name as stored and sent (`fixed`, `not_fixed`, `related`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Fixed => "fixed",
+            Outcome::NotFixed => "not_fixed",
+            Outcome::Related => "related",
+        }
+    }
+
+    fn parse(s: &str) -> Outcome {
+        match s {
+            "fixed" => Outcome::Fixed,
+            "not_fixed" => Outcome::NotFixed,
+            _ => Outcome::Related,
+        }
+    }
+}
+
+/// The event a ticket was about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct LinkEvent {
+    /// Its source, when the ticket named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Its ID.
+    pub id: u32,
+}
+
+/// What a ticket system records with a link; everything but the outcome may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkInput {
+    /// What came of it.
+    pub outcome: Option<Outcome>,
+    /// The section of the article that was used (`workaround`).
+    pub section: Option<String>,
+    /// The event the ticket was about.
+    pub event: Option<LinkEvent>,
+    /// The error or STOP code the ticket was about, normalised.
+    pub code: Option<String>,
+    /// The ticket's own address in the ticket system.
+    pub ticket_url: Option<String>,
+    /// What was searched for when the article was found.
+    pub query: Option<String>,
+}
+
+/// A recorded link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    /// The ticket's reference (`INC0012345`).
+    pub ticket: String,
+    /// The article's id.
+    pub article: String,
+    /// What came of it.
+    pub outcome: Outcome,
+    /// The section used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// The event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<LinkEvent>,
+    /// The code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The ticket's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_url: Option<String>,
+    /// What was searched for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// When it was first recorded (RFC 3339, UTC).
+    pub created: String,
+    /// When it was last recorded.
+    pub updated: String,
+}
+
+/// Counts of links by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Outcomes {
+    /// Tickets it fixed.
+    pub fixed: u64,
+    /// Tickets it was tried on and did not fix.
+    pub not_fixed: u64,
+    /// Tickets it was related to.
+    pub related: u64,
+}
+
+impl Outcomes {
+    fn add(&mut self, outcome: Outcome, n: u64) {
+        match outcome {
+            Outcome::Fixed => self.fixed += n,
+            Outcome::NotFixed => self.not_fixed += n,
+            Outcome::Related => self.related += n,
+        }
+    }
+}
+
+/// The counts of one event or code within an article's links.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeyedOutcomes<K> {
+    /// The event or code.
+    #[serde(flatten)]
+    pub key: K,
+    /// Its counts.
+    pub outcomes: Outcomes,
+}
+
+/// A code's key in [`ArticleTickets::codes`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct CodeKey {
+    /// The code.
+    pub code: String,
+}
+
+/// What tickets say of one article.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ArticleTickets {
+    /// The article's id.
+    pub article: String,
+    /// All its links' counts.
+    pub outcomes: Outcomes,
+    /// Counts per event the links named.
+    pub events: Vec<KeyedOutcomes<LinkEvent>>,
+    /// Counts per code the links named.
+    pub codes: Vec<KeyedOutcomes<CodeKey>>,
+    /// The links themselves, newest first.
+    pub links: Vec<Link>,
+}
+
+/// Records `input` as the link of `ticket` to `article`, replacing the ticket's earlier
+/// link to it; `true` when there was none. `token` names who recorded it.
+pub async fn put(
+    db: &Db,
+    ticket: &str,
+    article: &str,
+    outcome: Outcome,
+    input: &LinkInput,
+    token: &str,
+) -> Result<bool, DbError> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let exists = db.sql("SELECT 1 FROM ticket_links WHERE ticket = $1 AND article = $2");
+    let existed = sqlx::query(&exists)
+        .bind(ticket)
+        .bind(article)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+    let upsert = db.sql(
+        "INSERT INTO ticket_links (ticket, article, outcome, section, event_source, event_id, \
+         code, ticket_url, query, token, created_ms, updated_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         ON CONFLICT (ticket, article) DO UPDATE SET outcome = excluded.outcome, \
+         section = excluded.section, event_source = excluded.event_source, \
+         event_id = excluded.event_id, code = excluded.code, ticket_url = excluded.ticket_url, \
+         query = excluded.query, token = excluded.token, updated_ms = excluded.updated_ms",
+    );
+    sqlx::query(&upsert)
+        .bind(ticket)
+        .bind(article)
+        .bind(outcome.as_str())
+        .bind(input.section.clone())
+        .bind(input.event.as_ref().and_then(|e| e.source.clone()))
+        .bind(input.event.as_ref().map(|e| i64::from(e.id)))
+        .bind(input.code.clone())
+        .bind(input.ticket_url.clone())
+        .bind(input.query.clone())
+        .bind(token)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(!existed)
+}
+
+/// Removes the link of `ticket` to `article`; `true` when there was one.
+pub async fn delete(db: &Db, ticket: &str, article: &str) -> Result<bool, DbError> {
+    let sql = db.sql("DELETE FROM ticket_links WHERE ticket = $1 AND article = $2");
+    let done = sqlx::query(&sql)
+        .bind(ticket)
+        .bind(article)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+const COLUMNS: &str = "ticket, article, outcome, section, event_source, event_id, code, \
+                       ticket_url, query, created_ms, updated_ms";
+
+fn link(row: &sqlx::any::AnyRow) -> Result<Link, sqlx::Error> {
+    let event_id: Option<i64> = row.try_get("event_id")?;
+    Ok(Link {
+        ticket: row.try_get("ticket")?,
+        article: row.try_get("article")?,
+        outcome: Outcome::parse(&row.try_get::<String, _>("outcome")?),
+        section: row.try_get("section")?,
+        event: event_id
+            .and_then(|id| u32::try_from(id).ok())
+            .map(|id| LinkEvent {
+                source: row.try_get("event_source").ok().flatten(),
+                id,
+            }),
+        code: row.try_get("code")?,
+        ticket_url: row.try_get("ticket_url")?,
+        query: row.try_get("query")?,
+        created: rfc3339(row.try_get("created_ms")?),
+        updated: rfc3339(row.try_get("updated_ms")?),
+    })
+}
+
+/// The links of `ticket`, by article id.
+pub async fn for_ticket(db: &Db, ticket: &str) -> Result<Vec<Link>, DbError> {
+    let sql = db
+        .sql(&format!(
+            "SELECT {COLUMNS} FROM ticket_links WHERE ticket = $1 ORDER BY article"
+        ))
+        .into_owned();
+    let rows = sqlx::query(&sql).bind(ticket).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(link).collect::<Result<_, _>>()?)
+}
+
+/// What tickets say of `article`: counts by outcome, per event and per code, and the
+/// links, newest first.
+pub async fn for_article(db: &Db, article: &str) -> Result<ArticleTickets, DbError> {
+    let sql = db
+        .sql(&format!(
+        "SELECT {COLUMNS} FROM ticket_links WHERE article = $1 ORDER BY updated_ms DESC, ticket"
+    ))
+        .into_owned();
+    let rows = sqlx::query(&sql).bind(article).fetch_all(db.pool()).await?;
+    let links: Vec<Link> = rows.iter().map(link).collect::<Result<_, _>>()?;
+    let mut outcomes = Outcomes::default();
+    let mut events: BTreeMap<LinkEvent, Outcomes> = BTreeMap::new();
+    let mut codes: BTreeMap<String, Outcomes> = BTreeMap::new();
+    for l in &links {
+        outcomes.add(l.outcome, 1);
+        if let Some(e) = &l.event {
+            events.entry(e.clone()).or_default().add(l.outcome, 1);
+        }
+        if let Some(c) = &l.code {
+            codes.entry(c.clone()).or_default().add(l.outcome, 1);
+        }
+    }
+    Ok(ArticleTickets {
+        article: article.to_owned(),
+        outcomes,
+        events: events
+            .into_iter()
+            .map(|(key, outcomes)| KeyedOutcomes { key, outcomes })
+            .collect(),
+        codes: codes
+            .into_iter()
+            .map(|(code, outcomes)| KeyedOutcomes {
+                key: CodeKey { code },
+                outcomes,
+            })
+            .collect(),
+        links,
+    })
+}

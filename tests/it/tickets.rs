@@ -1,0 +1,341 @@
+//! The ticket API and the tokens behind it, on a SQLite database in a temporary folder:
+//! links recorded, replaced, read and removed; every error a ticket system can cause;
+//! tokens missing, wrong, revoked and of too low a role.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use kbase::db::tokens::{self, Role};
+use kbase::db::Db;
+use kbase::server;
+use serde_json::{json, Value};
+
+use crate::server::{get, send, Answer, Site};
+
+struct Desk {
+    app: Router,
+    db: Db,
+    agent: String,
+    admin: String,
+    _site: Site,
+}
+
+async fn desk() -> Desk {
+    let site = Site::new();
+    let state = site.state_with(site.config()).await;
+    let db = Db::open(&site.data.with_file_name("kbase.db").to_string_lossy())
+        .await
+        .unwrap();
+    state.attach_db(db.clone());
+    let agent = tokens::create(&db, "bot", Role::Agent).await.unwrap();
+    let admin = tokens::create(&db, "root", Role::Admin).await.unwrap();
+    Desk {
+        app: server::router(state),
+        db,
+        agent,
+        admin,
+        _site: site,
+    }
+}
+
+async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Value) -> Answer {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+        Body::from(body.to_string())
+    };
+    send(app, req.body(body).unwrap()).await
+}
+
+const LINK: &str = "/api/v1/tickets/INC0012345/articles/q190698";
+
+#[tokio::test]
+async fn a_link_is_created_replaced_read_and_removed() {
+    let d = desk().await;
+    let body = json!({
+        "outcome": "fixed",
+        "section": "workaround",
+        "event": {"source": "MSExchangeKMS", "id": 5058},
+        "code": "0X80070005",
+        "ticket_url": "https://desk.example.com/INC0012345",
+        "query": "event id 5058"
+    });
+    let a = call(&d.app, "PUT", LINK, Some(&d.agent), body.clone()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let v = a.json();
+    assert_eq!(
+        v["article"], "Q190698",
+        "the id as indexed, whatever the case asked"
+    );
+    assert_eq!(v["code"], "0x80070005", "codes are normalised");
+    assert_eq!(v["event"]["id"], 5058);
+    // The same call again: replaced, not counted twice.
+    let again = call(&d.app, "PUT", LINK, Some(&d.agent), body).await;
+    assert_eq!(again.status, StatusCode::OK);
+    let counts = get(&d.app, "/api/v1/articles/Q190698/tickets").await.json();
+    assert_eq!(
+        counts["outcomes"],
+        json!({"fixed": 1, "not_fixed": 0, "related": 0})
+    );
+    assert_eq!(counts["events"][0]["source"], "MSExchangeKMS");
+    assert_eq!(counts["events"][0]["outcomes"]["fixed"], 1);
+    assert_eq!(counts["codes"][0]["code"], "0x80070005");
+    assert!(
+        counts.get("links").is_none(),
+        "no ticket references without a token: {counts}"
+    );
+    // The technician changes their mind.
+    let changed = call(
+        &d.app,
+        "PUT",
+        LINK,
+        Some(&d.agent),
+        json!({"outcome": "not_fixed"}),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    let with_token = call(
+        &d.app,
+        "GET",
+        "/api/v1/articles/q190698/tickets",
+        Some(&d.agent),
+        Value::Null,
+    )
+    .await
+    .json();
+    assert_eq!(with_token["outcomes"]["not_fixed"], 1);
+    assert_eq!(with_token["outcomes"]["fixed"], 0);
+    assert_eq!(with_token["links"][0]["ticket"], "INC0012345");
+    let ticket = call(
+        &d.app,
+        "GET",
+        "/api/v1/tickets/INC0012345",
+        Some(&d.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(ticket.status, StatusCode::OK);
+    assert_eq!(ticket.json()["links"].as_array().unwrap().len(), 1);
+    let gone = call(&d.app, "DELETE", LINK, Some(&d.agent), Value::Null).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    call(&d.app, "DELETE", LINK, Some(&d.agent), Value::Null)
+        .await
+        .assert_problem(404, "link_not_found");
+    let empty = call(
+        &d.app,
+        "GET",
+        "/api/v1/tickets/INC0012345",
+        Some(&d.agent),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(empty.json()["links"], json!([]));
+}
+
+#[tokio::test]
+async fn a_ticket_reference_of_any_printable_form_is_kept_as_sent() {
+    let d = desk().await;
+    // `#4711`, URL-encoded, and a reference with a slash in it.
+    for (path, reference) in [("%234711", "#4711"), ("REQ%2F2026%2F17", "REQ/2026/17")] {
+        let uri = format!("/api/v1/tickets/{path}/articles/Q300001");
+        let a = call(
+            &d.app,
+            "PUT",
+            &uri,
+            Some(&d.agent),
+            json!({"outcome": "related"}),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{path}: {}", a.text());
+        assert_eq!(a.json()["ticket"], reference);
+    }
+}
+
+#[tokio::test]
+async fn bad_links_are_refused_with_the_field_named() {
+    let d = desk().await;
+    for (body, field) in [
+        (json!({}), "outcome"),
+        (json!({"outcome": "fixd"}), "outcome"),
+        (json!({"outcome": "fixed", "event": {"id": 0}}), "event.id"),
+        (
+            json!({"outcome": "fixed", "event": {"id": "5058"}}),
+            "event.id",
+        ),
+        (json!({"outcome": "fixed", "event": 5058}), "event"),
+        (json!({"outcome": "fixed", "code": "not a code"}), "code"),
+        (
+            json!({"outcome": "fixed", "ticket_url": "javascript:alert(1)"}),
+            "ticket_url",
+        ),
+        (json!({"outcome": "fixed", "section": "<b>"}), "section"),
+        (json!({"outcome": "fixed", "colour": "red"}), "colour"),
+        (json!({"outcome": "fixed", "query": 5}), "query"),
+        (json!([1, 2]), "body"),
+    ] {
+        let a = call(&d.app, "PUT", LINK, Some(&d.agent), body.clone()).await;
+        a.assert_problem(400, "bad_field");
+        assert!(
+            a.json()["detail"].as_str().unwrap().starts_with(field),
+            "{body}: {}",
+            a.text()
+        );
+    }
+    let not_json = send(
+        &d.app,
+        Request::put(LINK)
+            .header(header::AUTHORIZATION, format!("Bearer {}", d.agent))
+            .body(Body::from("{outcome"))
+            .unwrap(),
+    )
+    .await;
+    not_json.assert_problem(400, "bad_field");
+    let long = format!("/api/v1/tickets/{}/articles/Q190698", "T".repeat(129));
+    call(
+        &d.app,
+        "PUT",
+        &long,
+        Some(&d.agent),
+        json!({"outcome": "fixed"}),
+    )
+    .await
+    .assert_problem(400, "bad_parameter");
+    call(
+        &d.app,
+        "PUT",
+        "/api/v1/tickets/INC1/articles/Q999999",
+        Some(&d.agent),
+        json!({"outcome": "fixed"}),
+    )
+    .await
+    .assert_problem(404, "article_not_found");
+    get(&d.app, "/api/v1/articles/Q999999/tickets")
+        .await
+        .assert_problem(404, "article_not_found");
+}
+
+#[tokio::test]
+async fn tokens_missing_wrong_revoked_or_too_weak_are_refused() {
+    let d = desk().await;
+    let ok = json!({"outcome": "fixed"});
+    let none = call(&d.app, "PUT", LINK, None, ok.clone()).await;
+    none.assert_problem(401, "unauthorized");
+    assert_eq!(none.header("www-authenticate"), "Bearer");
+    call(&d.app, "PUT", LINK, Some("kb_wrong"), ok.clone())
+        .await
+        .assert_problem(401, "unauthorized");
+    call(&d.app, "GET", "/api/v1/tickets/INC1", None, Value::Null)
+        .await
+        .assert_problem(401, "unauthorized");
+    // An agent may not reindex; an admin may.
+    call(
+        &d.app,
+        "POST",
+        "/api/v1/admin/reindex",
+        Some(&d.agent),
+        Value::Null,
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let admin = call(
+        &d.app,
+        "POST",
+        "/api/v1/admin/reindex",
+        Some(&d.admin),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(admin.status, StatusCode::OK, "{}", admin.text());
+    assert_eq!(
+        call(&d.app, "PUT", LINK, Some(&d.admin), ok.clone())
+            .await
+            .status,
+        StatusCode::CREATED,
+        "an admin may do what an agent may"
+    );
+    tokens::revoke(&d.db, "bot").await.unwrap();
+    call(&d.app, "PUT", LINK, Some(&d.agent), ok)
+        .await
+        .assert_problem(401, "unauthorized");
+    let anonymous = get(&d.app, "/api/v1/articles/Q190698/tickets").await;
+    assert!(anonymous.json().get("links").is_none());
+    assert_eq!(anonymous.header("vary"), "authorization");
+}
+
+#[tokio::test]
+async fn tokens_are_stored_hashed_listed_without_secrets_and_names_are_unique() {
+    let d = desk().await;
+    assert!(
+        d.agent.starts_with("kb_") && d.agent.len() == 46,
+        "{}",
+        d.agent
+    );
+    assert_ne!(d.agent, d.admin);
+    let list = tokens::list(&d.db).await.unwrap();
+    assert_eq!(
+        list.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["bot", "root"]
+    );
+    assert!(list.iter().all(|t| t.revoked.is_none()));
+    let bytes = std::fs::read(d._site.data.with_file_name("kbase.db")).unwrap();
+    let wal = std::fs::read(d._site.data.with_file_name("kbase.db-wal")).unwrap_or_default();
+    for file in [&bytes, &wal] {
+        assert!(
+            !file.windows(d.agent.len()).any(|w| w == d.agent.as_bytes()),
+            "the token itself is never written"
+        );
+    }
+    assert!(matches!(
+        tokens::create(&d.db, "bot", Role::Agent).await,
+        Err(tokens::TokenError::NameTaken(_))
+    ));
+    assert!(matches!(
+        tokens::revoke(&d.db, "nobody").await,
+        Err(tokens::TokenError::NoSuchToken(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_server_without_a_database_says_so_instead_of_failing() {
+    let site = Site::new();
+    let app = site.app().await;
+    call(
+        &app,
+        "GET",
+        "/api/v1/articles/Q190698/tickets",
+        None,
+        Value::Null,
+    )
+    .await
+    .assert_problem(503, "no_database");
+}
+
+#[tokio::test]
+async fn a_backup_is_a_working_copy_taken_while_the_database_is_open() {
+    let d = desk().await;
+    call(
+        &d.app,
+        "PUT",
+        LINK,
+        Some(&d.agent),
+        json!({"outcome": "fixed"}),
+    )
+    .await;
+    let copy = d._site.data.with_file_name("backup.db");
+    d.db.backup(&copy).await.unwrap();
+    assert!(
+        d.db.backup(&copy).await.is_err(),
+        "an existing file is not overwritten"
+    );
+    let restored = Db::open(&copy.to_string_lossy()).await.unwrap();
+    let said = kbase::db::links::for_article(&restored, "Q190698")
+        .await
+        .unwrap();
+    assert_eq!(said.outcomes.fixed, 1);
+    assert_eq!(tokens::list(&restored).await.unwrap().len(), 2);
+}
