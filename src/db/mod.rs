@@ -165,6 +165,16 @@ impl Db {
                 source,
             })?;
         let db = Db { pool, backend };
+        // sqlx locks PostgreSQL while it migrates; for SQLite, whose migrator takes no
+        // lock, a file beside the database makes processes starting together take turns
+        // (otherwise the second fails creating a table the first just made).
+        let _turn = match sqlite_file(&url) {
+            Some(file) => Some(migration_turn(file).await.map_err(|e| DbError::Open {
+                url: shown.clone(),
+                source: sqlx::Error::Io(e),
+            })?),
+            None => None,
+        };
         db.migrate()
             .await
             .map_err(|source| DbError::Migrate { url: shown, source })?;
@@ -289,6 +299,32 @@ fn normalise(url: &str) -> Result<(Backend, String), DbError> {
         sqlite.push_str("mode=rwc");
     }
     Ok((Backend::Sqlite, sqlite))
+}
+
+/// The file of a SQLite URL (`sqlite://kbase.db?mode=rwc` → `kbase.db`); `None` for an
+/// in-memory database or PostgreSQL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.starts_with(':')).then(|| PathBuf::from(path))
+}
+
+/// Waits for, then holds, the lock that lets one process at a time migrate the SQLite
+/// database `file` (`FILE.lock`, kept, empty).
+async fn migration_turn(file: PathBuf) -> std::io::Result<std::fs::File> {
+    tokio::task::spawn_blocking(move || {
+        let mut name = file.into_os_string();
+        name.push(".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(name))?;
+        lock.lock()?;
+        Ok(lock)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// `url` with its password replaced by `***`, for messages and logs.

@@ -15,27 +15,72 @@ use crate::server::{get, send, Answer, Site};
 struct Desk {
     app: Router,
     db: Db,
+    url: String,
     agent: String,
     admin: String,
     _site: Site,
 }
 
-async fn desk() -> Desk {
-    let site = Site::new();
-    let state = site.state_with(site.config()).await;
-    let db = Db::open(&site.data.with_file_name("kbase.db").to_string_lossy())
+/// The same server over each database the tests run on: SQLite always, and PostgreSQL
+/// when `KBASE_TEST_POSTGRES_URL` names a server (`.ci/postgres start` makes one; each
+/// desk gets a database of its own there). CI must run both: there its absence fails.
+async fn desks() -> Vec<Desk> {
+    let mut out = Vec::new();
+    for backend in ["sqlite", "postgres"] {
+        let site = Site::new();
+        let url = if backend == "sqlite" {
+            site.data
+                .with_file_name("kbase.db")
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            match std::env::var("KBASE_TEST_POSTGRES_URL") {
+                Ok(base) => fresh_postgres_database(&base).await,
+                Err(_) if std::env::var_os("CI").is_some() => panic!(
+                    "CI runs the database tests on PostgreSQL too: start one with `.ci/postgres start`"
+                ),
+                Err(_) => continue,
+            }
+        };
+        let state = site.state_with(site.config()).await;
+        let db = Db::open(&url).await.unwrap();
+        state.attach_db(db.clone());
+        let agent = tokens::create(&db, "bot", Role::Agent).await.unwrap();
+        let admin = tokens::create(&db, "root", Role::Admin).await.unwrap();
+        out.push(Desk {
+            app: server::router(state),
+            db,
+            url,
+            agent,
+            admin,
+            _site: site,
+        });
+    }
+    out
+}
+
+/// A new, empty database on the PostgreSQL server of `base`, and its URL.
+pub async fn fresh_postgres_database(base: &str) -> String {
+    use sqlx::Connection;
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "kbase_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(base).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
         .await
         .unwrap();
-    state.attach_db(db.clone());
-    let agent = tokens::create(&db, "bot", Role::Agent).await.unwrap();
-    let admin = tokens::create(&db, "root", Role::Admin).await.unwrap();
-    Desk {
-        app: server::router(state),
-        db,
-        agent,
-        admin,
-        _site: site,
-    }
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
+/// The SQLite desk only, for what only SQLite has (its file, `kbase backup`).
+async fn sqlite_desk() -> Desk {
+    desks().await.into_iter().next().unwrap()
 }
 
 async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Value) -> Answer {
@@ -56,7 +101,12 @@ const LINK: &str = "/api/v1/tickets/INC0012345/articles/q190698";
 
 #[tokio::test]
 async fn a_link_is_created_replaced_read_and_removed() {
-    let d = desk().await;
+    for d in desks().await {
+        link_round_trip(&d).await;
+    }
+}
+
+async fn link_round_trip(d: &Desk) {
     let body = json!({
         "outcome": "fixed",
         "section": "workaround",
@@ -135,11 +185,32 @@ async fn a_link_is_created_replaced_read_and_removed() {
     )
     .await;
     assert_eq!(empty.json()["links"], json!([]));
+    // A second opening of the same database (another server) migrates nothing again and
+    // sees what the first wrote.
+    call(
+        &d.app,
+        "PUT",
+        LINK,
+        Some(&d.agent),
+        json!({"outcome": "related"}),
+    )
+    .await;
+    let other = Db::open(&d.url).await.unwrap();
+    let said = kbase::db::links::for_article(&other, "Q190698")
+        .await
+        .unwrap();
+    assert_eq!(said.outcomes.related, 1, "{:?}", other.backend());
+    assert!(tokens::verify(&other, &d.agent).await.unwrap().is_some());
 }
 
 #[tokio::test]
 async fn a_ticket_reference_of_any_printable_form_is_kept_as_sent() {
-    let d = desk().await;
+    for d in desks().await {
+        references(&d).await;
+    }
+}
+
+async fn references(d: &Desk) {
     // `#4711`, URL-encoded, and a reference with a slash in it.
     for (path, reference) in [("%234711", "#4711"), ("REQ%2F2026%2F17", "REQ/2026/17")] {
         let uri = format!("/api/v1/tickets/{path}/articles/Q300001");
@@ -158,7 +229,7 @@ async fn a_ticket_reference_of_any_printable_form_is_kept_as_sent() {
 
 #[tokio::test]
 async fn bad_links_are_refused_with_the_field_named() {
-    let d = desk().await;
+    let d = sqlite_desk().await;
     for (body, field) in [
         (json!({}), "outcome"),
         (json!({"outcome": "fixd"}), "outcome"),
@@ -221,7 +292,12 @@ async fn bad_links_are_refused_with_the_field_named() {
 
 #[tokio::test]
 async fn tokens_missing_wrong_revoked_or_too_weak_are_refused() {
-    let d = desk().await;
+    for d in desks().await {
+        token_checks(&d).await;
+    }
+}
+
+async fn token_checks(d: &Desk) {
     let ok = json!({"outcome": "fixed"});
     let none = call(&d.app, "PUT", LINK, None, ok.clone()).await;
     none.assert_problem(401, "unauthorized");
@@ -269,7 +345,7 @@ async fn tokens_missing_wrong_revoked_or_too_weak_are_refused() {
 
 #[tokio::test]
 async fn tokens_are_stored_hashed_listed_without_secrets_and_names_are_unique() {
-    let d = desk().await;
+    let d = sqlite_desk().await;
     assert!(
         d.agent.starts_with("kb_") && d.agent.len() == 46,
         "{}",
@@ -317,7 +393,7 @@ async fn a_server_without_a_database_says_so_instead_of_failing() {
 
 #[tokio::test]
 async fn a_backup_is_a_working_copy_taken_while_the_database_is_open() {
-    let d = desk().await;
+    let d = sqlite_desk().await;
     call(
         &d.app,
         "PUT",
@@ -338,4 +414,20 @@ async fn a_backup_is_a_working_copy_taken_while_the_database_is_open() {
         .unwrap();
     assert_eq!(said.outcomes.fixed, 1);
     assert_eq!(tokens::list(&restored).await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_opening_a_new_database_together_each_find_it_migrated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = tmp.path().join("kbase.db").to_string_lossy().into_owned();
+    let opens: Vec<_> = (0..6)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Db::open(&url).await })
+        })
+        .collect();
+    for open in opens {
+        let db = open.await.unwrap().expect("every opening succeeds");
+        assert!(tokens::list(&db).await.unwrap().is_empty());
+    }
 }
