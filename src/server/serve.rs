@@ -103,10 +103,33 @@ pub async fn shutdown_signal() {
 /// background (503 until then), watches the articles folder, and serves until SIGINT or
 /// SIGTERM.
 pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
-    let db = crate::db::Db::open(&config.database_url).await?;
-    tracing::info!("database: {}", crate::db::redact(&config.database_url));
+    let url = config.database_url.clone();
     let state = AppState::new(config)?;
-    state.attach_db(db);
+    // A database that cannot be reached (or a SQLite file that cannot be made, in a
+    // read-only folder) does not keep the articles from being served: the ticket API
+    // answers 503 and the database is tried again every 10 s. A migration that fails
+    // stops the start: the binary and the database disagree, and a person must decide.
+    match crate::db::Db::open(&url).await {
+        Ok(db) => {
+            tracing::info!("database: {}", crate::db::redact(&url));
+            state.attach_db(db);
+        }
+        Err(e @ crate::db::DbError::Migrate { .. }) => return Err(e.into()),
+        Err(e) => {
+            tracing::warn!("{e}; serving without ticket links, trying again every 10 s");
+            let state = state.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    if let Ok(db) = crate::db::Db::open(&url).await {
+                        tracing::info!("database: {} (reached)", crate::db::redact(&url));
+                        state.attach_db(db);
+                        break;
+                    }
+                }
+            });
+        }
+    }
     let listen = |source| Error::Listen {
         addr: addr.to_owned(),
         source,

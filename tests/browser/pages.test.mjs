@@ -29,7 +29,8 @@ before(async () => {
   cpSync(join(repo, "tests/fixtures/browser"), articles, { recursive: true });
   mkdirSync(shots, { recursive: true });
   server = spawn(bin, ["serve", "--articles", articles, "--data", join(work, "data"),
-    "--addr", "127.0.0.1:0", "--templates", join(repo, "templates"), "--no-watch"],
+    "--addr", "127.0.0.1:0", "--templates", join(repo, "templates"), "--no-watch",
+    "--database-url", join(work, "kbase.db")],
     { env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "ignore", "pipe"] });
   base = await new Promise((ok, fail) => {
     let log = "";

@@ -108,8 +108,11 @@ async fn serve_answers_from_a_read_only_data_folder_and_refuses_only_reindex() {
         .port();
     let addr = format!("127.0.0.1:{port}");
     let token = "t".repeat(32);
+    let db = _dir.path().join("kbase.db").display().to_string();
     let args = [
         "serve",
+        "--database-url",
+        &db,
         "--articles",
         &articles,
         "--data",
