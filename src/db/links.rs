@@ -286,3 +286,108 @@ pub async fn for_article(db: &Db, article: &str) -> Result<ArticleTickets, DbErr
         links,
     })
 }
+
+/// An event's counts under one source as recorded (lower-cased; `None`: no source).
+type SourceOutcomes = (Option<String>, Outcomes);
+
+/// Every article's counts, and per event and code, read at once: what the server shows
+/// with each hit (and refreshes every few seconds, so a link written through any server
+/// sharing the database shows on all of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutcomeTable {
+    /// By article id.
+    articles: std::collections::HashMap<String, Outcomes>,
+    /// By article id and event ID, the source as recorded (lower-cased), if any.
+    events: std::collections::HashMap<(String, u32), Vec<SourceOutcomes>>,
+    /// By article id and code.
+    codes: std::collections::HashMap<(String, String), Outcomes>,
+}
+
+impl OutcomeTable {
+    /// Whether no link is recorded at all.
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+
+    /// The counts of `article`, if any ticket links it.
+    pub fn article(&self, article: &str) -> Option<Outcomes> {
+        self.articles.get(article).copied()
+    }
+
+    /// The counts of `article` for tickets about any of `events` (ID and, when known,
+    /// source: a link recorded without a source counts for every source) or any of
+    /// `codes`; `None` when none of them has a link.
+    pub fn for_query(
+        &self,
+        article: &str,
+        events: &[(Option<String>, u32)],
+        codes: &[String],
+    ) -> Option<Outcomes> {
+        let mut sum = Outcomes::default();
+        let mut any = false;
+        for (source, id) in events {
+            for (recorded, o) in self
+                .events
+                .get(&(article.to_owned(), *id))
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let wanted = source.as_deref().map(str::to_lowercase);
+                if wanted.is_none() || recorded.is_none() || *recorded == wanted {
+                    sum.fixed += o.fixed;
+                    sum.not_fixed += o.not_fixed;
+                    sum.related += o.related;
+                    any = true;
+                }
+            }
+        }
+        for code in codes {
+            if let Some(o) = self.codes.get(&(article.to_owned(), code.clone())) {
+                sum.fixed += o.fixed;
+                sum.not_fixed += o.not_fixed;
+                sum.related += o.related;
+                any = true;
+            }
+        }
+        any.then_some(sum)
+    }
+}
+
+/// Reads the [`OutcomeTable`]: one grouped query.
+pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
+    let rows = sqlx::query(
+        "SELECT article, outcome, LOWER(event_source) AS source, event_id, code, COUNT(*) AS n \
+         FROM ticket_links GROUP BY article, outcome, LOWER(event_source), event_id, code",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut t = OutcomeTable::default();
+    for r in &rows {
+        let article: String = r.try_get("article")?;
+        let outcome = Outcome::parse(&r.try_get::<String, _>("outcome")?);
+        let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+        t.articles
+            .entry(article.clone())
+            .or_default()
+            .add(outcome, n);
+        if let Some(id) = r
+            .try_get::<Option<i64>, _>("event_id")?
+            .and_then(|id| u32::try_from(id).ok())
+        {
+            let source: Option<String> = r.try_get("source")?;
+            let per = t.events.entry((article.clone(), id)).or_default();
+            match per.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, o)) => o.add(outcome, n),
+                None => {
+                    let mut o = Outcomes::default();
+                    o.add(outcome, n);
+                    per.push((source, o));
+                }
+            }
+        }
+        if let Some(code) = r.try_get::<Option<String>, _>("code")? {
+            t.codes.entry((article, code)).or_default().add(outcome, n);
+        }
+    }
+    Ok(t)
+}

@@ -574,6 +574,8 @@ impl Engine {
             fix,
             card: summary.card,
             score,
+            outcomes: None,
+            query_outcomes: None,
         })
     }
 }

@@ -52,6 +52,13 @@ pub struct Hit {
     pub snippet: String,
     /// The fix.
     pub fix: Option<Fix>,
+    /// What tickets recorded of the article (`fixed`, `not_fixed`, `related`), when any
+    /// ticket links it; filled in by a server that keeps ticket links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<crate::db::links::Outcomes>,
+    /// The same counts for tickets about the event or code the query names only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_outcomes: Option<crate::db::links::Outcomes>,
 }
 
 /// A facet value and how many matching articles have it.

@@ -44,6 +44,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     let run = async {
         let req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
         let mut response = state.search(req).await?;
+        state.annotate(&mut response.hits, &response.interpreted);
         state.metrics().search(response.total);
         state.links().absolute_hits(&mut response.hits);
         Ok::<_, ApiError>(Json(response).into_response())

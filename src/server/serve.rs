@@ -32,10 +32,17 @@ pub async fn serve(
     let upkeep = tokio::spawn({
         let state = state.clone();
         async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            // Ticket outcomes every 2 s: a link written through another server on the
+            // same database shows here within that.
+            let mut tick = tokio::time::interval(Duration::from_secs(2));
+            let mut n = 0u64;
             loop {
                 tick.tick().await;
-                state.metrics().upkeep();
+                state.refresh_outcomes().await;
+                n += 1;
+                if n.is_multiple_of(3) {
+                    state.metrics().upkeep();
+                }
             }
         }
     });

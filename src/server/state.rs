@@ -137,6 +137,8 @@ pub(super) struct Shared {
     created: Instant,
     /// The database of tokens and ticket links, once opened ([`AppState::attach_db`]).
     db: std::sync::OnceLock<crate::db::Db>,
+    /// What tickets recorded, as last read from the database ([`AppState::refresh_outcomes`]).
+    outcomes: RwLock<Arc<crate::db::links::OutcomeTable>>,
 }
 
 /// First wait before a failed load or reload is tried again; each failure doubles it,
@@ -197,6 +199,7 @@ impl AppState {
             watcher: Mutex::new(None),
             created: Instant::now(),
             db: std::sync::OnceLock::new(),
+            outcomes: RwLock::new(Arc::default()),
         })))
     }
 
@@ -253,6 +256,48 @@ impl AppState {
         self.0.db.get().ok_or_else(|| {
             ApiError::unavailable("no_database", "this server keeps no ticket links")
         })
+    }
+
+    /// Reads the ticket outcomes again (every 2 s while serving, and after each link
+    /// written here), so that links written through any server sharing the database
+    /// show within seconds. A failed read keeps the last counts.
+    pub async fn refresh_outcomes(&self) {
+        let Ok(db) = self.db() else { return };
+        match crate::db::links::table(db).await {
+            Ok(t) => {
+                if let Ok(mut o) = self.0.outcomes.write() {
+                    *o = Arc::new(t);
+                }
+            }
+            Err(e) => tracing::debug!("ticket outcomes not read: {e}"),
+        }
+    }
+
+    /// Fills in each hit's ticket outcomes: the article's, and those for the events and
+    /// codes the query named.
+    pub fn annotate(&self, hits: &mut [crate::search::Hit], asked: &crate::search::Interpreted) {
+        let table = self
+            .0
+            .outcomes
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        if table.is_empty() {
+            return;
+        }
+        let events: Vec<(Option<String>, u32)> = if asked.sources.is_empty() {
+            asked.event_ids.iter().map(|&id| (None, id)).collect()
+        } else {
+            asked
+                .event_ids
+                .iter()
+                .flat_map(|&id| asked.sources.iter().map(move |s| (Some(s.clone()), id)))
+                .collect()
+        };
+        for hit in hits {
+            hit.outcomes = table.article(&hit.card.id);
+            hit.query_outcomes = table.for_query(&hit.card.id, &events, &asked.codes);
+        }
     }
 
     /// The configuration.

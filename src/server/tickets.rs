@@ -280,6 +280,7 @@ pub async fn put_link(
         let (outcome, input) = link_input(&body)?;
         let db = state.db()?;
         let created = links::put(db, &ticket, &article, outcome, &input, &who.name).await?;
+        state.refresh_outcomes().await;
         let stored = links::for_ticket(db, &ticket)
             .await?
             .into_iter()
@@ -315,7 +316,9 @@ pub async fn delete_link(
         authorise(&state, &headers, Role::Agent).await?;
         check_ticket(&ticket)?;
         let article = article_id(&state, &article).unwrap_or(article);
-        if links::delete(state.db()?, &ticket, &article).await? {
+        let deleted = links::delete(state.db()?, &ticket, &article).await?;
+        state.refresh_outcomes().await;
+        if deleted {
             Ok::<_, ApiError>(StatusCode::NO_CONTENT.into_response())
         } else {
             Err(ApiError::not_found(

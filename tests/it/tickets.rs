@@ -431,3 +431,70 @@ async fn servers_opening_a_new_database_together_each_find_it_migrated() {
         assert!(tokens::list(&db).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn hits_carry_what_tickets_recorded_and_other_servers_see_it_after_a_refresh() {
+    for d in desks().await {
+        let plain = get(&d.app, "/api/v1/search?q=5058").await.json();
+        assert!(
+            plain["hits"][0].get("outcomes").is_none(),
+            "no links, no counts: {plain}"
+        );
+        for (ticket, outcome) in [("T1", "fixed"), ("T2", "fixed"), ("T3", "not_fixed")] {
+            let uri = format!("/api/v1/tickets/{ticket}/articles/Q190698");
+            let body =
+                json!({"outcome": outcome, "event": {"source": "MSExchangeKMS", "id": 5058}});
+            call(&d.app, "PUT", &uri, Some(&d.agent), body).await;
+        }
+        call(
+            &d.app,
+            "PUT",
+            "/api/v1/tickets/T4/articles/Q190698",
+            Some(&d.agent),
+            json!({"outcome": "related", "code": "0x80070005"}),
+        )
+        .await;
+        let v = get(&d.app, "/api/v1/search?q=event+id+5058").await.json();
+        let hit = &v["hits"][0];
+        assert_eq!(hit["id"], "Q190698");
+        assert_eq!(
+            hit["outcomes"],
+            json!({"fixed": 2, "not_fixed": 1, "related": 1})
+        );
+        assert_eq!(
+            hit["query_outcomes"],
+            json!({"fixed": 2, "not_fixed": 1, "related": 0}),
+            "only the tickets about event 5058"
+        );
+        let other_source = get(&d.app, "/api/v1/search?q=MSExchangeIS+5058")
+            .await
+            .json();
+        for h in other_source["hits"].as_array().unwrap() {
+            assert!(
+                h.get("query_outcomes").is_none(),
+                "another source's 5058: {h}"
+            );
+        }
+        let by_code = get(&d.app, "/api/v1/search?q=Q190698+0x80070005")
+            .await
+            .json();
+        let h = by_code["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == "Q190698")
+            .expect("the article asked for by id");
+        assert_eq!(h["query_outcomes"]["related"], 1, "{h}");
+        // A second server on the same database sees the counts once it has read them
+        // (serving, it reads them every 2 s).
+        let site = Site::new();
+        let state = site.state_with(site.config()).await;
+        state.attach_db(Db::open(&d.url).await.unwrap());
+        let second = server::router(state.clone());
+        let before = get(&second, "/api/v1/search?q=5058").await.json();
+        assert!(before["hits"][0].get("outcomes").is_none());
+        state.refresh_outcomes().await;
+        let after = get(&second, "/api/v1/search?q=5058").await.json();
+        assert_eq!(after["hits"][0]["outcomes"]["fixed"], 2);
+    }
+}
