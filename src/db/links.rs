@@ -301,6 +301,10 @@ pub struct OutcomeTable {
     events: std::collections::HashMap<(String, u32), Vec<SourceOutcomes>>,
     /// By article id and code.
     codes: std::collections::HashMap<(String, String), Outcomes>,
+    /// The articles linked for each event ID.
+    by_event: std::collections::HashMap<u32, Vec<String>>,
+    /// The articles linked for each code.
+    by_code: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl OutcomeTable {
@@ -312,6 +316,33 @@ impl OutcomeTable {
     /// The counts of `article`, if any ticket links it.
     pub fn article(&self, article: &str) -> Option<Outcomes> {
         self.articles.get(article).copied()
+    }
+
+    /// How much what tickets recorded for `events` and `codes` should lift each article
+    /// linked for them, in (-1, 1): `(fixed - not_fixed) / (fixed + not_fixed + 3)`, so
+    /// one link lifts a little (0.25), many consistent ones approach 1, and a record of
+    /// `not_fixed` lowers. Articles with no link for them are not listed.
+    pub fn lifts(&self, events: &[(Option<String>, u32)], codes: &[String]) -> Vec<(String, f32)> {
+        let mut articles: Vec<&String> = events
+            .iter()
+            .flat_map(|(_, id)| self.by_event.get(id).into_iter().flatten())
+            .chain(
+                codes
+                    .iter()
+                    .flat_map(|c| self.by_code.get(c).into_iter().flatten()),
+            )
+            .collect();
+        articles.sort();
+        articles.dedup();
+        articles
+            .into_iter()
+            .filter_map(|a| {
+                let o = self.for_query(a, events, codes)?;
+                let (fixed, not_fixed) = (o.fixed as f32, o.not_fixed as f32);
+                let lift = (fixed - not_fixed) / (fixed + not_fixed + 3.0);
+                (lift != 0.0).then(|| (a.clone(), lift))
+            })
+            .collect()
     }
 
     /// The counts of `article` for tickets about any of `events` (ID and, when known,
@@ -375,6 +406,10 @@ pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
             .and_then(|id| u32::try_from(id).ok())
         {
             let source: Option<String> = r.try_get("source")?;
+            let linked = t.by_event.entry(id).or_default();
+            if !linked.contains(&article) {
+                linked.push(article.clone());
+            }
             let per = t.events.entry((article.clone(), id)).or_default();
             match per.iter_mut().find(|(s, _)| *s == source) {
                 Some((_, o)) => o.add(outcome, n),
@@ -386,6 +421,10 @@ pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
             }
         }
         if let Some(code) = r.try_get::<Option<String>, _>("code")? {
+            let linked = t.by_code.entry(code.clone()).or_default();
+            if !linked.contains(&article) {
+                linked.push(article.clone());
+            }
             t.codes.entry((article, code)).or_default().add(outcome, n);
         }
     }

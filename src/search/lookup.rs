@@ -108,7 +108,11 @@ fn stored(doc: &TantivyDocument, field: Field) -> &str {
 }
 
 impl Engine {
-    fn find_id(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, SearchError> {
+    pub(crate) fn find_id(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Option<DocAddress>, SearchError> {
         let q = term_match(self.index.fields.id_key, &id.to_ascii_lowercase());
         let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.first().map(|(_, a)| *a))
@@ -172,7 +176,7 @@ impl Engine {
         }
         let back = term_match(self.index.fields.refs, &article.id().to_ascii_lowercase());
         let mut referenced_by = Vec::new();
-        for (_, at) in searcher.search(&back, &self.order.ranked(MAX_BACK_REFERENCES))? {
+        for (_, at) in searcher.search(&back, &self.order.ranked(MAX_BACK_REFERENCES, &None))? {
             let card = self.summary(at)?.card;
             referenced_by.push(ArticleLink {
                 id: card.id,
@@ -233,8 +237,10 @@ impl Engine {
             None => any,
         };
         let searcher = self.index.reader.searcher();
-        let (top, total) =
-            searcher.search(&query, &(self.order.ranked(MAX_EVENT_ARTICLES), Count))?;
+        let (top, total) = searcher.search(
+            &query,
+            &(self.order.ranked(MAX_EVENT_ARTICLES, &None), Count),
+        )?;
         let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
         for (_, at) in top {
             let summary = self.summary(at)?;

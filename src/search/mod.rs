@@ -39,6 +39,11 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 pub use crate::index::document::Card;
+/// The most score what tickets recorded adds to (or takes from) an article inside its
+/// tier: a few BM25 points, so that it reorders articles the text ranks alike and not
+/// one the words clearly prefer; the tiers are thousands of points apart.
+pub const OUTCOME_LIFT: f32 = 2.0;
+
 /// A search request checked and understood, not yet run ([`Engine::prepare`]).
 pub struct PreparedSearch {
     filters: Filters,
@@ -66,6 +71,7 @@ impl PreparedSearch {
     }
 }
 
+use crate::db::links::OutcomeTable;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
 use crate::index::document::{SectionSpan, Summary};
@@ -308,7 +314,58 @@ impl Engine {
         req: &SearchRequest,
         prepared: PreparedSearch,
     ) -> Result<SearchResponse, SearchError> {
-        self.run(req, &prepared.filters, prepared.parsed, prepared.started)
+        self.run_ranked(req, prepared, None)
+    }
+
+    /// [`Engine::run_prepared`], with what tickets recorded ranking the hits: inside a
+    /// tier (never across one: the tiers' scores are thousands apart), an article that
+    /// fixed tickets about the event or code the query names gains up to
+    /// [`OUTCOME_LIFT`] (a record of `not_fixed` loses as much), smoothed so that one
+    /// link moves it a quarter of that ([`OutcomeTable::lifts`]).
+    pub fn run_ranked(
+        &self,
+        req: &SearchRequest,
+        prepared: PreparedSearch,
+        outcomes: Option<&OutcomeTable>,
+    ) -> Result<SearchResponse, SearchError> {
+        self.run(
+            req,
+            &prepared.filters,
+            prepared.parsed,
+            prepared.started,
+            outcomes,
+        )
+    }
+
+    /// The score each ticket-linked document gains for this query ([`order::Lifts`]).
+    fn lifts(
+        &self,
+        searcher: &Searcher,
+        parsed: &ParsedQuery,
+        outcomes: Option<&OutcomeTable>,
+    ) -> Result<order::Lifts, SearchError> {
+        let Some(table) = outcomes.filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if parsed.event_ids.is_empty() && parsed.codes.is_empty() {
+            return Ok(None);
+        }
+        let events: Vec<(Option<String>, u32)> = if parsed.sources.is_empty() {
+            parsed.event_ids.iter().map(|&id| (None, id)).collect()
+        } else {
+            parsed
+                .event_ids
+                .iter()
+                .flat_map(|&id| parsed.sources.iter().map(move |s| (Some(s.clone()), id)))
+                .collect()
+        };
+        let mut by_doc = std::collections::HashMap::new();
+        for (article, lift) in table.lifts(&events, &parsed.codes) {
+            if let Some(at) = self.find_id(searcher, &article)? {
+                by_doc.insert(at, lift * OUTCOME_LIFT);
+            }
+        }
+        Ok((!by_doc.is_empty()).then(|| std::sync::Arc::new(by_doc)))
     }
 
     /// Runs an already understood query (the search box's, or one built from a ticket by
@@ -319,6 +376,7 @@ impl Engine {
         filters: &Filters,
         mut parsed: ParsedQuery,
         started: Instant,
+        outcomes: Option<&OutcomeTable>,
     ) -> Result<SearchResponse, SearchError> {
         let interpreted = Interpreted {
             event_ids: parsed.event_ids.clone(),
@@ -357,6 +415,7 @@ impl Engine {
         self.synonyms.expand(&mut parsed.clauses);
         let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
         let want = req.offset + req.limit;
+        let lifts = self.lifts(&searcher, &parsed, outcomes)?;
 
         let (mut top, total, facet_counts) = if req.facets {
             let counter = facets::FacetCounter {
@@ -364,14 +423,14 @@ impl Engine {
             };
             let (top, total, counts) = searcher.search_with_statistics_provider(
                 &plan.strict,
-                &(self.order.ranked(want), Count, counter),
+                &(self.order.ranked(want, &lifts), Count, counter),
                 &stats,
             )?;
             (order::scores(top), total, Some(counts))
         } else {
             let (top, total) = searcher.search_with_statistics_provider(
                 &plan.strict,
-                &(self.order.ranked(want), Count),
+                &(self.order.ranked(want, &lifts), Count),
                 &stats,
             )?;
             (order::scores(top), total, None)
@@ -411,7 +470,7 @@ impl Engine {
                 } else {
                     let (top, n) = searcher.search_with_statistics_provider(
                         loose.query.as_ref(),
-                        &(self.order.ranked(want + total), Count),
+                        &(self.order.ranked(want + total, &lifts), Count),
                         &stats,
                     )?;
                     (order::scores(top), n)

@@ -16,6 +16,10 @@ use tantivy::collector::{Collector, TopDocs};
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
+/// Score added to some documents: by what tickets recorded for the event or code the
+/// query names. `None` (no links for it) costs nothing per match.
+pub(crate) type Lifts = Option<Arc<HashMap<DocAddress, Score>>>;
+
 /// A match's place in the hit order: its score, then (reversed, so that the larger key
 /// is the earlier hit) its id's place among all ids.
 pub(crate) type TieKey = (Score, Reverse<u32>);
@@ -80,23 +84,32 @@ impl IdOrder {
             .unwrap_or(u32::MAX)
     }
 
-    /// The best `limit` matches by score, ties in id order.
+    /// The best `limit` matches by score, ties in id order; `lifts` are added to the
+    /// scores of the documents they name (what tickets recorded, [`Lifts`]).
     pub(crate) fn ranked(
         &self,
         limit: usize,
+        lifts: &Lifts,
     ) -> impl Collector<Fruit = Vec<(TieKey, DocAddress)>> + use<> {
         let order = self.clone();
+        let lifts = lifts.clone();
         TopDocs::with_limit(limit.max(1)).tweak_score(move |reader: &SegmentReader| {
-            let places = order
-                .segments
-                .get(&reader.segment_id())
-                .and_then(|&ord| order.places.get(ord).cloned());
+            let ord = order.segments.get(&reader.segment_id()).copied();
+            let places = ord.and_then(|ord| order.places.get(ord).cloned());
+            let lifts = lifts.clone();
             move |doc: DocId, score: Score| {
                 let place = places
                     .as_ref()
                     .and_then(|p| p.get(doc as usize).copied())
                     .unwrap_or(u32::MAX);
-                (score, Reverse(place))
+                let lift = match (&lifts, ord) {
+                    (Some(l), Some(ord)) => l
+                        .get(&DocAddress::new(ord as u32, doc))
+                        .copied()
+                        .unwrap_or(0.0),
+                    _ => 0.0,
+                };
+                (score + lift, Reverse(place))
             }
         })
     }

@@ -353,7 +353,13 @@ impl Engine {
         let mut req = SearchRequest::new("");
         req.limit = limit.clamp(1, super::MAX_LIMIT);
         req.facets = false;
-        let response = self.run(&req, &super::Filters::default(), parsed.clone(), started)?;
+        let response = self.run(
+            &req,
+            &super::Filters::default(),
+            parsed.clone(),
+            started,
+            None,
+        )?;
 
         let mut groups = Vec::new();
         if events.len() > 1 {
@@ -364,7 +370,7 @@ impl Engine {
                 let mut q = self.words_of(&e.message);
                 add_event(&mut q, e);
                 q.words_rank_only = true;
-                let r = self.run(&one, &super::Filters::default(), q, Instant::now())?;
+                let r = self.run(&one, &super::Filters::default(), q, Instant::now(), None)?;
                 groups.push(SuggestGroup {
                     event: HitEvent {
                         id: e.id,

@@ -236,10 +236,11 @@ impl AppState {
     pub async fn search(&self, req: SearchRequest) -> Result<SearchResponse, ApiError> {
         let engine = self.engine()?;
         let prepared = engine.prepare(&req)?;
+        let outcomes = self.outcomes();
         if prepared.is_lookup() {
-            return Ok(engine.run_prepared(&req, prepared)?);
+            return Ok(engine.run_ranked(&req, prepared, Some(&outcomes))?);
         }
-        tokio::task::spawn_blocking(move || engine.run_prepared(&req, prepared))
+        tokio::task::spawn_blocking(move || engine.run_ranked(&req, prepared, Some(&outcomes)))
             .await
             .map_err(|e| ApiError::internal(format!("a search stopped: {e}")))?
             .map_err(ApiError::from)
@@ -273,15 +274,19 @@ impl AppState {
         }
     }
 
-    /// Fills in each hit's ticket outcomes: the article's, and those for the events and
-    /// codes the query named.
-    pub fn annotate(&self, hits: &mut [crate::search::Hit], asked: &crate::search::Interpreted) {
-        let table = self
-            .0
+    /// What tickets recorded, as last read.
+    fn outcomes(&self) -> Arc<crate::db::links::OutcomeTable> {
+        self.0
             .outcomes
             .read()
             .map(|t| t.clone())
-            .unwrap_or_else(|p| p.into_inner().clone());
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Fills in each hit's ticket outcomes: the article's, and those for the events and
+    /// codes the query named.
+    pub fn annotate(&self, hits: &mut [crate::search::Hit], asked: &crate::search::Interpreted) {
+        let table = self.outcomes();
         if table.is_empty() {
             return;
         }

@@ -498,3 +498,60 @@ async fn hits_carry_what_tickets_recorded_and_other_servers_see_it_after_a_refre
         assert_eq!(after["hits"][0]["outcomes"]["fixed"], 2);
     }
 }
+
+fn ids(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn fixes_recorded_for_an_event_reorder_its_tier_but_never_cross_tiers() {
+    for d in desks().await {
+        // Q300001 (MSExchangeIS) and Q300002 (MSExchangeDS) both list event 1000 in their
+        // front matter, and name it in their titles: one tier, in id order.
+        let before = ids(&get(&d.app, "/api/v1/search?q=event+id+1000").await.json());
+        assert_eq!(before[..2], ["Q300001", "Q300002"], "{before:?}");
+        let link = |ticket: &str, article: &str, outcome: &str| {
+            (
+                format!("/api/v1/tickets/{ticket}/articles/{article}"),
+                json!({"outcome": outcome, "event": {"id": 1000}}),
+            )
+        };
+        // One recorded fix orders a tie.
+        let (uri, body) = link("T1", "Q300002", "fixed");
+        call(&d.app, "PUT", &uri, Some(&d.agent), body).await;
+        let one = ids(&get(&d.app, "/api/v1/search?q=event+id+1000").await.json());
+        assert_eq!(
+            one[..2],
+            ["Q300002", "Q300001"],
+            "a fix recorded breaks the tie"
+        );
+        // A record of not_fixed lowers: Q300002 drops below again.
+        for t in ["T2", "T3"] {
+            let (uri, body) = link(t, "Q300002", "not_fixed");
+            call(&d.app, "PUT", &uri, Some(&d.agent), body).await;
+        }
+        let mixed = ids(&get(&d.app, "/api/v1/search?q=event+id+1000").await.json());
+        assert_eq!(mixed[..2], ["Q300001", "Q300002"], "1 fixed, 2 not fixed");
+        // Across tiers nothing moves: source + ID above a mention, an id above all.
+        for t in ["T4", "T5", "T6", "T7", "T8"] {
+            let (uri, body) = link(t, "Q300002", "fixed");
+            call(&d.app, "PUT", &uri, Some(&d.agent), body).await;
+        }
+        let source = ids(&get(&d.app, "/api/v1/search?q=MSExchangeIS+1000")
+            .await
+            .json());
+        assert_eq!(source[0], "Q300001", "source + event first: {source:?}");
+        let by_id = ids(&get(&d.app, "/api/v1/search?q=Q190698+1000").await.json());
+        assert_eq!(
+            by_id[0], "Q190698",
+            "the article asked for by id first: {by_id:?}"
+        );
+        let plain = ids(&get(&d.app, "/api/v1/search?q=event+id+1000").await.json());
+        assert_eq!(plain[0], "Q300002", "6 fixed, 2 not fixed: {plain:?}");
+    }
+}
