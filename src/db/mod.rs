@@ -99,7 +99,13 @@ impl DbError {
                     .as_database_error()
                     .and_then(|d| d.code())
                     .is_some_and(|c| {
-                        c == "5" || c == "6" || c.starts_with("57") || c.starts_with("08")
+                        // SQLite: busy, locked. PostgreSQL: connection exceptions,
+                        // insufficient resources, operator intervention (shutdown,
+                        // connections cut), a database closed to connections.
+                        c == "5"
+                            || c == "6"
+                            || c == "55000"
+                            || ["08", "53", "57"].iter().any(|p| c.starts_with(p))
                     })
             }
             DbError::Open { .. } => true,

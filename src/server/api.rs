@@ -367,6 +367,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             if let Some(f) = failing {
                 body["reload_failing"] = serde_json::json!(f);
             }
+            // Searches go on without ticket counts; writes of links answer 503.
+            if state.database_is_down() {
+                body["status"] = serde_json::Value::from("degraded");
+                body["database"] = serde_json::Value::from("unreachable");
+            }
             Json(body).into_response()
         }
         (Err(_), Some(f)) => ApiError::unavailable(

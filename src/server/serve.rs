@@ -124,6 +124,7 @@ pub async fn run(config: ServerConfig, addr: &str) -> Result<()> {
         Err(e @ crate::db::DbError::Migrate { .. }) => return Err(e.into()),
         Err(e) => {
             tracing::warn!("{e}; serving without ticket links, trying again every 10 s");
+            state.database_down(&e.to_string());
             let state = state.clone();
             tokio::spawn(async move {
                 loop {

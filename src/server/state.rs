@@ -139,6 +139,10 @@ pub(super) struct Shared {
     db: std::sync::OnceLock<crate::db::Db>,
     /// What tickets recorded, as last read from the database ([`AppState::refresh_outcomes`]).
     outcomes: RwLock<Arc<crate::db::links::OutcomeTable>>,
+    /// Whether the database the server was started with is out of reach now.
+    db_down: AtomicBool,
+    /// When the database's being out of reach was last logged (seconds since start).
+    db_warned: std::sync::atomic::AtomicU64,
 }
 
 /// First wait before a failed load or reload is tried again; each failure doubles it,
@@ -200,6 +204,8 @@ impl AppState {
             created: Instant::now(),
             db: std::sync::OnceLock::new(),
             outcomes: RwLock::new(Arc::default()),
+            db_down: AtomicBool::new(false),
+            db_warned: std::sync::atomic::AtomicU64::new(0),
         })))
     }
 
@@ -250,6 +256,7 @@ impl AppState {
     /// a second call is ignored.
     pub fn attach_db(&self, db: crate::db::Db) {
         let _ = self.0.db.set(db);
+        self.0.db_down.store(false, Ordering::Relaxed);
     }
 
     /// The database, or 503 when the server has none (a test server without one).
@@ -269,9 +276,36 @@ impl AppState {
                 if let Ok(mut o) = self.0.outcomes.write() {
                     *o = Arc::new(t);
                 }
+                if self.0.db_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the database answers again");
+                }
             }
-            Err(e) => tracing::debug!("ticket outcomes not read: {e}"),
+            Err(e) => self.database_down(&e.to_string()),
         }
+    }
+
+    /// Notes that the database is out of reach: `/readyz` says `degraded`, and the log
+    /// says why at most once a minute.
+    pub fn database_down(&self, why: &str) {
+        self.0.db_down.store(true, Ordering::Relaxed);
+        let now = self.0.created.elapsed().as_secs() + 60;
+        let last = self.0.db_warned.load(Ordering::Relaxed);
+        if now >= last + 60
+            && self
+                .0
+                .db_warned
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                "the database is out of reach (searches go on without ticket counts): {why}"
+            );
+        }
+    }
+
+    /// Whether the database the server was started with is out of reach.
+    pub fn database_is_down(&self) -> bool {
+        self.0.db_down.load(Ordering::Relaxed)
     }
 
     /// What tickets recorded, as last read.

@@ -14,6 +14,7 @@ use crate::server::{get, send, Answer, Site};
 
 struct Desk {
     app: Router,
+    state: kbase::server::AppState,
     db: Db,
     url: String,
     agent: String,
@@ -48,7 +49,8 @@ async fn desks() -> Vec<Desk> {
         let agent = tokens::create(&db, "bot", Role::Agent).await.unwrap();
         let admin = tokens::create(&db, "root", Role::Admin).await.unwrap();
         out.push(Desk {
-            app: server::router(state),
+            app: server::router(state.clone()),
+            state,
             db,
             url,
             agent,
@@ -554,4 +556,64 @@ async fn fixes_recorded_for_an_event_reorder_its_tier_but_never_cross_tiers() {
         let plain = ids(&get(&d.app, "/api/v1/search?q=event+id+1000").await.json());
         assert_eq!(plain[0], "Q300002", "6 fixed, 2 not fixed: {plain:?}");
     }
+}
+
+#[tokio::test]
+async fn the_database_going_away_and_coming_back_never_stops_searches() {
+    use sqlx::Connection;
+    let Ok(base) = std::env::var("KBASE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs this on PostgreSQL"
+        );
+        return;
+    };
+    let d = desks().await.pop().unwrap();
+    let name = d.url.rsplit_once('/').unwrap().1.to_owned();
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    let ok = json!({"outcome": "fixed"});
+    assert_eq!(
+        call(&d.app, "PUT", LINK, Some(&d.agent), ok.clone())
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // Nobody may connect to the database any more, and its connections are cut.
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let refused = call(&d.app, "PUT", LINK, Some(&d.agent), ok.clone()).await;
+    refused.assert_problem(503, "database_unavailable");
+    assert!(!refused.header("retry-after").is_empty());
+    let search = get(&d.app, "/api/v1/search?q=event+id+5058").await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert_eq!(search.json()["hits"][0]["id"], "Q190698");
+    d.state.refresh_outcomes().await;
+    let degraded = get(&d.app, "/readyz").await;
+    assert_eq!(degraded.status, StatusCode::OK, "still serving");
+    assert_eq!(degraded.json()["status"], "degraded");
+    assert_eq!(degraded.json()["database"], "unreachable");
+    // Back again: writes work without a restart.
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let back = call(
+        &d.app,
+        "PUT",
+        LINK,
+        Some(&d.agent),
+        json!({"outcome": "related"}),
+    )
+    .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text());
+    d.state.refresh_outcomes().await;
+    assert_eq!(get(&d.app, "/readyz").await.json()["status"], "ready");
 }
