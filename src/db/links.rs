@@ -384,6 +384,18 @@ impl OutcomeTable {
     }
 }
 
+/// The events a query asks about, as [`OutcomeTable`] takes them: each event ID with
+/// each source named (a query naming no source asks about the ID under any source).
+pub fn asked_events(event_ids: &[u32], sources: &[String]) -> Vec<(Option<String>, u32)> {
+    if sources.is_empty() {
+        return event_ids.iter().map(|&id| (None, id)).collect();
+    }
+    event_ids
+        .iter()
+        .flat_map(|&id| sources.iter().map(move |s| (Some(s.clone()), id)))
+        .collect()
+}
+
 /// Reads the [`OutcomeTable`]: one grouped query.
 pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
     let rows = sqlx::query(

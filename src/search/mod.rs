@@ -350,15 +350,7 @@ impl Engine {
         if parsed.event_ids.is_empty() && parsed.codes.is_empty() {
             return Ok(None);
         }
-        let events: Vec<(Option<String>, u32)> = if parsed.sources.is_empty() {
-            parsed.event_ids.iter().map(|&id| (None, id)).collect()
-        } else {
-            parsed
-                .event_ids
-                .iter()
-                .flat_map(|&id| parsed.sources.iter().map(move |s| (Some(s.clone()), id)))
-                .collect()
-        };
+        let events = crate::db::links::asked_events(&parsed.event_ids, &parsed.sources);
         let mut by_doc = std::collections::HashMap::new();
         for (article, lift) in table.lifts(&events, &parsed.codes) {
             if let Some(at) = self.find_id(searcher, &article)? {

@@ -285,7 +285,8 @@ struct ReindexReport {
         (status = 200, description = "What the update did.", content_type = "application/json"),
         (status = 202, description = "The rebuild started; `/readyz` says `\"rebuilding\": true` until it is done.", content_type = "application/json"),
         (status = 401, description = "Missing or wrong bearer token.", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Admin endpoints are disabled: KBASE_ADMIN_TOKEN is unset.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token is an agent's, not an admin's.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Admin endpoints are disabled: no KBASE_ADMIN_TOKEN and no database of tokens.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The data folder cannot be written, so the index is served as it is.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn reindex(

@@ -324,15 +324,7 @@ impl AppState {
         if table.is_empty() {
             return;
         }
-        let events: Vec<(Option<String>, u32)> = if asked.sources.is_empty() {
-            asked.event_ids.iter().map(|&id| (None, id)).collect()
-        } else {
-            asked
-                .event_ids
-                .iter()
-                .flat_map(|&id| asked.sources.iter().map(move |s| (Some(s.clone()), id)))
-                .collect()
-        };
+        let events = crate::db::links::asked_events(&asked.event_ids, &asked.sources);
         for hit in hits {
             hit.outcomes = table.article(&hit.card.id);
             hit.query_outcomes = table.for_query(&hit.card.id, &events, &asked.codes);

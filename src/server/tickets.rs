@@ -304,8 +304,10 @@ pub async fn put_link(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed."),
+        (status = 400, description = "The ticket reference is not 1 to 128 printable characters.", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live token.", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The ticket has no link to this article.", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable or busy.", body = super::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_link(
     State(state): State<AppState>,
@@ -340,7 +342,9 @@ pub async fn delete_link(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "`{\"ticket\": …, \"links\": [...]}` (empty when it has none).", content_type = "application/json"),
+        (status = 400, description = "The ticket reference is not 1 to 128 printable characters.", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live token.", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable or busy.", body = super::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ticket(
     State(state): State<AppState>,
@@ -365,6 +369,7 @@ pub async fn ticket(
     responses(
         (status = 200, description = "`outcomes`, `events`, `codes`; `links` only with a token.", content_type = "application/json"),
         (status = 404, description = "No article has this id.", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable or busy, or the server keeps none.", body = super::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn article_tickets(
     State(state): State<AppState>,
