@@ -617,3 +617,45 @@ async fn the_database_going_away_and_coming_back_never_stops_searches() {
     d.state.refresh_outcomes().await;
     assert_eq!(get(&d.app, "/readyz").await.json()["status"], "ready");
 }
+
+#[tokio::test]
+async fn a_migration_that_fails_stops_the_opening_and_leaves_the_database_as_it_was() {
+    use sqlx::Connection;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("kbase.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    // A database that already has a `ticket_links` table of its own: migration 1 makes
+    // `tokens`, then cannot make `ticket_links`, and must undo `tokens`.
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE ticket_links (mine TEXT)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO ticket_links VALUES ('kept')")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let err = Db::open(&file.to_string_lossy()).await.unwrap_err();
+    assert!(matches!(err, kbase::db::DbError::Migrate { .. }), "{err}");
+    assert!(err.to_string().contains("left as it was"), "{err}");
+    let kept: (String,) = sqlx::query_as("SELECT mine FROM ticket_links")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kept.0, "kept");
+    let links: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE name = 'tokens'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert!(links.is_empty(), "nothing of the failed migration stays");
+    // The command line says so and stops.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kbase"))
+        .args(["token", "list", "--database-url", &file.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("could not be brought up to date"), "{said}");
+}
