@@ -156,7 +156,8 @@ pub struct ArticleTickets {
 }
 
 /// Records `input` as the link of `ticket` to `article`, replacing the ticket's earlier
-/// link to it; `true` when there was none. `token` names who recorded it.
+/// link to it; the link as stored, and `true` when there was none. `token` names who
+/// recorded it.
 pub async fn put(
     db: &Db,
     ticket: &str,
@@ -164,7 +165,7 @@ pub async fn put(
     outcome: Outcome,
     input: &LinkInput,
     token: &str,
-) -> Result<bool, DbError> {
+) -> Result<(Link, bool), DbError> {
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let exists = db.sql("SELECT 1 FROM ticket_links WHERE ticket = $1 AND article = $2");
@@ -197,8 +198,20 @@ pub async fn put(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    let read = db
+        .sql(&format!(
+            "SELECT {COLUMNS} FROM ticket_links WHERE ticket = $1 AND article = $2"
+        ))
+        .into_owned();
+    let stored = link(
+        &sqlx::query(&read)
+            .bind(ticket)
+            .bind(article)
+            .fetch_one(&mut *tx)
+            .await?,
+    )?;
     tx.commit().await?;
-    Ok(!existed)
+    Ok((stored, !existed))
 }
 
 /// Removes the link of `ticket` to `article`; `true` when there was one.

@@ -71,6 +71,9 @@ pub enum TokenError {
     /// No token has this name.
     #[error("no token is named `{0}`")]
     NoSuchToken(String),
+    /// The operating system gave no random bytes to make a token from.
+    #[error("no random bytes for a token: {0}")]
+    NoRandom(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -112,11 +115,7 @@ pub async fn create(db: &Db, name: &str, role: Role) -> Result<String, TokenErro
         return Err(TokenError::BadName(name.to_owned()));
     }
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        TokenError::Db(DbError::Query(sqlx::Error::Protocol(format!(
-            "no random bytes for a token: {e}"
-        ))))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| TokenError::NoRandom(e.to_string()))?;
     let token = format!(
         "kb_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

@@ -279,12 +279,9 @@ pub async fn put_link(
         let article = article_id(&state, &article)?;
         let (outcome, input) = link_input(&body)?;
         let db = state.db()?;
-        let created = links::put(db, &ticket, &article, outcome, &input, &who.name).await?;
+        let (stored, created) =
+            links::put(db, &ticket, &article, outcome, &input, &who.name).await?;
         state.refresh_outcomes().await;
-        let stored = links::for_ticket(db, &ticket)
-            .await?
-            .into_iter()
-            .find(|l| l.article == article);
         let status = if created {
             StatusCode::CREATED
         } else {
