@@ -56,3 +56,13 @@ pub const HEADER_TIMEOUT_SECS: u64 = 5;
 pub const SHUTDOWN_GRACE_SECS: u64 = 10;
 /// Largest request body accepted (`413` above it).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Days the query log keeps searches (`--query-log-days`).
+pub const DEFAULT_QUERY_LOG_DAYS: u32 = 90;
+/// Searches waiting for the query log's writer before more are dropped (and counted in
+/// `/metrics`): a slow database never slows a search.
+pub const QUERY_LOG_QUEUE: usize = 10_000;
+/// "Did this fix it?" answers one client address may send per [`FEEDBACK_WINDOW_SECS`].
+pub const FEEDBACK_PER_WINDOW: u32 = 10;
+/// The window of [`FEEDBACK_PER_WINDOW`].
+pub const FEEDBACK_WINDOW_SECS: u64 = 600;

@@ -62,6 +62,15 @@ enum Command {
         synonyms: SynonymsArg,
         #[command(flatten)]
         database: DatabaseArg,
+        /// Do not log searches (the insights then have nothing to show).
+        #[arg(long)]
+        no_query_log: bool,
+        /// Keep each search's client address in the query log (off: no address is kept).
+        #[arg(long)]
+        log_clients: bool,
+        /// Days the query log keeps searches.
+        #[arg(long, value_name = "DAYS", default_value_t = config::DEFAULT_QUERY_LOG_DAYS)]
+        query_log_days: u32,
     },
     /// Manage API tokens (agent: ticket links; admin: also reindex and tokens).
     Token {
@@ -211,8 +220,14 @@ fn main() -> ExitCode {
             max_in_flight,
             synonyms,
             database,
+            no_query_log,
+            log_clients,
+            query_log_days,
         } => {
             let mut config = ServerConfig::new(articles.articles, data.data);
+            config.query_log = !no_query_log;
+            config.log_clients = log_clients;
+            config.query_log_days = query_log_days;
             config.templates = templates;
             config.watch = !no_watch;
             config.admin_token = admin_token.filter(|t| !t.is_empty());

@@ -6,7 +6,7 @@
 //! counted twice. The counts per article, and per event and code within an article, are
 //! what the ranking and the pages use.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
@@ -309,15 +309,15 @@ type SourceOutcomes = (Option<String>, Outcomes);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutcomeTable {
     /// By article id.
-    articles: std::collections::HashMap<String, Outcomes>,
-    /// By article id and event ID, the source as recorded (lower-cased), if any.
-    events: std::collections::HashMap<(String, u32), Vec<SourceOutcomes>>,
-    /// By article id and code.
-    codes: std::collections::HashMap<(String, String), Outcomes>,
+    articles: HashMap<String, Outcomes>,
+    /// By article id, then event ID, the source as recorded (lower-cased), if any.
+    events: HashMap<String, HashMap<u32, Vec<SourceOutcomes>>>,
+    /// By article id, then code.
+    codes: HashMap<String, HashMap<String, Outcomes>>,
     /// The articles linked for each event ID.
-    by_event: std::collections::HashMap<u32, Vec<String>>,
+    by_event: HashMap<u32, Vec<String>>,
     /// The articles linked for each code.
-    by_code: std::collections::HashMap<String, Vec<String>>,
+    by_code: HashMap<String, Vec<String>>,
 }
 
 impl OutcomeTable {
@@ -331,11 +331,49 @@ impl OutcomeTable {
         self.articles.get(article).copied()
     }
 
+    /// The counts of `article` per event (source as recorded, lower-cased), by event ID.
+    pub fn article_events(&self, article: &str) -> Vec<((Option<String>, u32), Outcomes)> {
+        let mut out: Vec<((Option<String>, u32), Outcomes)> = self
+            .events
+            .get(article)
+            .into_iter()
+            .flatten()
+            .flat_map(|(id, per)| per.iter().map(move |(s, o)| ((s.clone(), *id), *o)))
+            .collect();
+        out.sort_by(|a, b| b.1.fixed.cmp(&a.1.fixed).then(a.0.cmp(&b.0)));
+        out
+    }
+
     /// How much what tickets recorded for `events` and `codes` should lift each article
     /// linked for them, in (-1, 1): `(fixed - not_fixed) / (fixed + not_fixed + 3)`, so
     /// one link lifts a little (0.25), many consistent ones approach 1, and a record of
     /// `not_fixed` lowers. Articles with no link for them are not listed.
     pub fn lifts(&self, events: &[(Option<String>, u32)], codes: &[String]) -> Vec<(String, f32)> {
+        self.linked(events, codes)
+            .into_iter()
+            .filter_map(|(a, o)| {
+                let lift = lift(o);
+                (lift != 0.0).then(|| (a.to_owned(), lift))
+            })
+            .collect()
+    }
+
+    /// The article with the best record for `events` and `codes` (the highest lift,
+    /// then the most fixes), with its counts for them; `None` when no ticket linked any.
+    pub fn best(&self, events: &[(Option<String>, u32)], codes: &[String]) -> Option<(String, Outcomes)> {
+        self.linked(events, codes)
+            .into_iter()
+            .max_by(|(a, x), (b, y)| {
+                lift(*x)
+                    .total_cmp(&lift(*y))
+                    .then(x.fixed.cmp(&y.fixed))
+                    .then(b.cmp(a))
+            })
+            .map(|(a, o)| (a.to_owned(), o))
+    }
+
+    /// Each article linked for `events` or `codes`, with its counts for them.
+    fn linked(&self, events: &[(Option<String>, u32)], codes: &[String]) -> Vec<(&str, Outcomes)> {
         let mut articles: Vec<&String> = events
             .iter()
             .flat_map(|(_, id)| self.by_event.get(id).into_iter().flatten())
@@ -349,12 +387,7 @@ impl OutcomeTable {
         articles.dedup();
         articles
             .into_iter()
-            .filter_map(|a| {
-                let o = self.for_query(a, events, codes)?;
-                let (fixed, not_fixed) = (o.fixed as f32, o.not_fixed as f32);
-                let lift = (fixed - not_fixed) / (fixed + not_fixed + 3.0);
-                (lift != 0.0).then(|| (a.clone(), lift))
-            })
+            .filter_map(|a| Some((a.as_str(), self.for_query(a, events, codes)?)))
             .collect()
     }
 
@@ -369,10 +402,10 @@ impl OutcomeTable {
     ) -> Option<Outcomes> {
         let mut sum = Outcomes::default();
         let mut any = false;
+        let by_event = self.events.get(article);
         for (source, id) in events {
-            for (recorded, o) in self
-                .events
-                .get(&(article.to_owned(), *id))
+            for (recorded, o) in by_event
+                .and_then(|m| m.get(id))
                 .map(Vec::as_slice)
                 .unwrap_or_default()
             {
@@ -385,8 +418,9 @@ impl OutcomeTable {
                 }
             }
         }
+        let by_code = self.codes.get(article);
         for code in codes {
-            if let Some(o) = self.codes.get(&(article.to_owned(), code.clone())) {
+            if let Some(o) = by_code.and_then(|m| m.get(code)) {
                 sum.fixed += o.fixed;
                 sum.not_fixed += o.not_fixed;
                 sum.related += o.related;
@@ -395,6 +429,12 @@ impl OutcomeTable {
         }
         any.then_some(sum)
     }
+}
+
+/// How much `o` lifts an article: `(fixed - not_fixed) / (fixed + not_fixed + 3)`.
+fn lift(o: Outcomes) -> f32 {
+    let (fixed, not_fixed) = (o.fixed as f32, o.not_fixed as f32);
+    (fixed - not_fixed) / (fixed + not_fixed + 3.0)
 }
 
 /// The events a query asks about, as [`OutcomeTable`] takes them: each event ID with
@@ -435,7 +475,12 @@ pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
             if !linked.contains(&article) {
                 linked.push(article.clone());
             }
-            let per = t.events.entry((article.clone(), id)).or_default();
+            let per = t
+                .events
+                .entry(article.clone())
+                .or_default()
+                .entry(id)
+                .or_default();
             match per.iter_mut().find(|(s, _)| *s == source) {
                 Some((_, o)) => o.add(outcome, n),
                 None => {
@@ -450,7 +495,12 @@ pub async fn table(db: &Db) -> Result<OutcomeTable, DbError> {
             if !linked.contains(&article) {
                 linked.push(article.clone());
             }
-            t.codes.entry((article, code)).or_default().add(outcome, n);
+            t.codes
+                .entry(article)
+                .or_default()
+                .entry(code)
+                .or_default()
+                .add(outcome, n);
         }
     }
     Ok(t)

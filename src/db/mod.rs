@@ -1,5 +1,6 @@
-//! What kbase learns that is not in the articles: API tokens and ticket links (which
-//! article fixed which ticket), kept in a real database.
+//! What kbase learns that is not in the articles: API tokens, ticket links (which
+//! article fixed which ticket), what was searched for and readers' feedback, kept in a real
+//! database.
 //!
 //! Articles stay plain files and the index stays a cache of them; this is the data that
 //! cannot be rebuilt from the files, so nothing that rebuilds the index touches it. One
@@ -10,11 +11,15 @@
 //! migrator (which on PostgreSQL holds an advisory lock, so that servers starting
 //! together apply each migration once).
 //!
-//! Layout: `tokens` (API tokens, stored hashed), `links` (ticket links and their counts).
+//! Layout: `tokens` (API tokens, stored hashed), `links` (ticket links and their counts),
+//! `querylog` (what was searched for, and the gaps and demand read from it), `feedback`
+//! (readers' "Did this fix it?").
 //! SQL is written once, with PostgreSQL's `$1` placeholders; [`Db::sql`] gives SQLite
 //! its numbered `?1` form of the same.
 
+pub mod feedback;
 pub mod links;
+pub mod querylog;
 pub mod tokens;
 
 use std::borrow::Cow;
@@ -245,12 +250,20 @@ impl Db {
 struct Embedded(Backend);
 
 /// Each migration: version, name, SQLite's SQL, PostgreSQL's SQL.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "tokens and ticket links",
-    include_str!("migrations/sqlite/0001_tokens_and_ticket_links.sql"),
-    include_str!("migrations/postgres/0001_tokens_and_ticket_links.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "tokens and ticket links",
+        include_str!("migrations/sqlite/0001_tokens_and_ticket_links.sql"),
+        include_str!("migrations/postgres/0001_tokens_and_ticket_links.sql"),
+    ),
+    (
+        2,
+        "query log and feedback",
+        include_str!("migrations/sqlite/0002_query_log_and_feedback.sql"),
+        include_str!("migrations/postgres/0002_query_log_and_feedback.sql"),
+    ),
+];
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(

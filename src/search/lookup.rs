@@ -118,6 +118,21 @@ impl Engine {
         Ok(top.first().map(|(_, a)| *a))
     }
 
+    /// The id as the article writes it, for an id in any case; `None` when no article has
+    /// it. Cheaper than [`Engine::article`]: nothing is parsed or rendered.
+    pub fn canonical_id(&self, id: &str) -> Result<Option<String>, SearchError> {
+        self.check_fault()?;
+        if !article::is_valid_id(id) {
+            return Ok(None);
+        }
+        let searcher = self.index.reader.searcher();
+        let Some(at) = self.find_id(&searcher, id)? else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(at)?;
+        Ok(Some(stored(&doc, self.index.fields.id).to_owned()))
+    }
+
     /// The indexed text of the article with this id (any case) and the article parsed
     /// from it: what the `.md` and `.txt` renditions need, without the HTML and the
     /// references of [`Engine::article`].

@@ -627,6 +627,7 @@ impl Engine {
             score,
             outcomes: None,
             query_outcomes: None,
+            confirm: None,
         })
     }
 }

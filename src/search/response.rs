@@ -59,6 +59,10 @@ pub struct Hit {
     /// The same counts for tickets about the event or code the query names only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_outcomes: Option<crate::db::links::Outcomes>,
+    /// For a search made for a ticket (`ticket` parameter): the one call that records
+    /// this article as the ticket's fix (`method`, `url`, `body`); filled in by the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<serde_json::Value>,
 }
 
 /// A facet value and how many matching articles have it.

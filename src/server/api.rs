@@ -8,7 +8,7 @@
 //! (`KBASE_PUBLIC_URL`), in which case they are absolute, ready to paste into a ticket.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,9 +16,12 @@ use serde::Serialize;
 
 use super::error::{ApiError, Problem};
 use super::html::redirect;
+use super::insights::{self, Asked};
+use super::layers::ClientAddr;
 use super::params::{clip, Params};
 use super::AppState;
 use crate::article;
+use crate::db::querylog::Via;
 use crate::db::tokens::Role;
 use crate::search::suggest::SuggestInput;
 use crate::search::{query, MAX_LIMIT};
@@ -33,19 +36,40 @@ use crate::search::{query, MAX_LIMIT};
         ("category" = Option<String>, Query, description = "Only articles in this category."),
         ("from" = Option<String>, Query, format = Date, description = "Published on or after this date, YYYY-MM-DD."),
         ("to" = Option<String>, Query, format = Date, description = "Published on or before this date, YYYY-MM-DD."),
+        ("ticket" = Option<String>, Query, max_length = 128, description = "The ticket this search is for (INC0012345): logged with it, and each hit carries `confirm`, the one call that records it as the ticket's fix."),
     ),
     responses(
-        (status = 200, description = "Hits, each with its snippet and fix; facets; what the query was understood as.", content_type = "application/json"),
+        (status = 200, description = "Hits, each with its snippet and fix (and `outcomes`, what tickets recorded); facets; what the query was understood as.", content_type = "application/json"),
         (status = 400, description = "A parameter is wrong; `detail` names it.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The index is not loaded yet or the server is saturated.", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn search(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let p = Params::parse(raw.as_deref());
     let run = async {
         let req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
+        let ticket = super::tickets::ticket_param(&p)?;
         let mut response = state.search(req).await?;
-        state.annotate(&mut response.hits, &response.interpreted);
+        let asked = Asked::of(&response.interpreted, &response.hits);
+        state.annotate(&mut response.hits, &asked.events, &asked.codes);
         state.metrics().search(response.total);
+        if let Some(t) = &ticket {
+            let q = response.query.clone();
+            super::tickets::confirm_calls(&state, &mut response.hits, t, &q, &asked.events, &asked.codes);
+        }
+        insights::searched(
+            &state,
+            Via::Search,
+            &response.query,
+            asked,
+            response.total,
+            &response.hits,
+            client.map(|c| c.0 .0),
+            ticket.as_deref(),
+        );
         state.links().absolute_hits(&mut response.hits);
         Ok::<_, ApiError>(Json(response).into_response())
     };
@@ -91,12 +115,14 @@ fn article_not_found(id: &str) -> ApiError {
 pub async fn rendition(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let run = || -> Result<Response, ApiError> {
         let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
         if ext.is_empty() {
-            return Ok(super::pages::article(&state, &headers, id).into_response());
+            let p = Params::parse(raw.as_deref());
+            return Ok(super::pages::article(&state, &headers, id, p.get("answered")).into_response());
         }
         if ext == "json" {
             return article_json(&state, id);
@@ -202,17 +228,21 @@ struct SuggestBody {
 
 /// Articles for pasted ticket text, Event Viewer text, `wevtutil` or `Get-WinEvent` output, or Event Viewer XML.
 #[utoipa::path(post, path = "/api/v1/suggest", tag = "search",
-    params(("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits, 1 to 100 (default 10).")),
+    params(
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "Hits, 1 to 100 (default 10)."),
+        ("ticket" = Option<String>, Query, max_length = 128, description = "The ticket the text comes from (INC0012345): logged with it, and each hit carries `confirm`, the one call that records it as the ticket's fix."),
+    ),
     request_body(description = "Ticket text as `text/plain`, `{\"text\": ...}` as `application/json`, or Event Viewer XML (one `<Event>` or an `<Events>` export) as `application/xml`. At most 1 MiB.",
         content((String = "text/plain"), (SuggestBody = "application/json"), (String = "application/xml"))),
     responses(
         (status = 200, description = "The events, codes and article ids found (`found` gives the line and column of each), the ranked hits with their fixes, and with several events `groups` of hits per event.", content_type = "application/json"),
-        (status = 400, description = "The body is not what its type says.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body is not what its type says, or a parameter is wrong.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 1 MiB.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Another content type.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn suggest(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -220,6 +250,7 @@ pub async fn suggest(
     let run = async {
         let p = Params::parse(raw.as_deref());
         let limit = p.number("limit", 10, 1, MAX_LIMIT)?;
+        let ticket = super::tickets::ticket_param(&p)?;
         let essence = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -255,12 +286,59 @@ pub async fn suggest(
                 ))
             }
         };
+        // What the log keeps of the paste: one character more than it stores, so that
+        // it knows a long paste is not a query of words.
+        let pasted: String = match &input {
+            SuggestInput::Text(t) | SuggestInput::EventXml(t) => {
+                t.chars().take(crate::db::querylog::MAX_QUERY_CHARS + 1).collect()
+            }
+        };
         let mut response = state.on_engine(move |e| e.suggest(&input, limit)).await??;
         state.metrics().search(response.total);
+        let asked = Asked {
+            events: response
+                .events
+                .iter()
+                .map(|e| (e.source.clone(), e.id))
+                .collect(),
+            codes: response.codes.clone(),
+            article_lookup: !response.article_ids.is_empty(),
+            read_as: suggest_read_as(&response),
+        };
+        state.annotate(&mut response.hits, &asked.events, &asked.codes);
+        if let Some(t) = &ticket {
+            super::tickets::confirm_calls(&state, &mut response.hits, t, "", &asked.events, &asked.codes);
+        }
+        insights::searched(
+            &state,
+            Via::Suggest,
+            &pasted,
+            asked,
+            response.total,
+            &response.hits,
+            client.map(|c| c.0 .0),
+            ticket.as_deref(),
+        );
         state.links().absolute_hits(&mut response.hits);
         Ok::<_, ApiError>(Json(response).into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// What a suggest found, in words, for the query log.
+fn suggest_read_as(r: &crate::search::suggest::SuggestResponse) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(r.article_ids.iter().map(|a| format!("article {a}")));
+    parts.extend(r.events.iter().map(|e| match &e.source {
+        Some(s) => format!("event ID {} ({s})", e.id),
+        None => format!("event ID {}", e.id),
+    }));
+    parts.extend(r.codes.iter().map(|c| format!("code {c}")));
+    if parts.is_empty() {
+        "words".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// What a reindex did.

@@ -77,6 +77,8 @@ pub struct PageError {
     cause: Option<String>,
     /// Whether the fault is a damaged index (a rebuild is asked for).
     damaged: bool,
+    /// Seconds to wait before trying again (`Retry-After`), for a refusal that passes.
+    retry_after: Option<u64>,
 }
 
 impl PageError {
@@ -90,6 +92,7 @@ impl PageError {
             q: q.to_owned(),
             cause: None,
             damaged: false,
+            retry_after: None,
         }
     }
 
@@ -103,6 +106,17 @@ impl PageError {
             q: String::new(),
             cause: None,
             damaged: false,
+            retry_after: None,
+        }
+    }
+
+    /// A refusal with its own status (403, 429, 503) and `message` saying why; with
+    /// `retry_after`, when to try again.
+    pub fn refused(status: StatusCode, message: &str, retry_after: Option<u64>) -> Self {
+        PageError {
+            retry_after,
+            status,
+            ..PageError::bad_request(message)
         }
     }
 
@@ -140,6 +154,11 @@ impl PageError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(1));
+        }
+        if let Some(s) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         response
     }
@@ -188,6 +207,7 @@ impl From<ApiError> for PageError {
             q: String::new(),
             cause: e.cause,
             damaged: e.damaged,
+            retry_after: None,
         }
     }
 }

@@ -28,6 +28,12 @@ pub const HTML_CSP: &str = "default-src 'self'; img-src 'self' data:; object-src
 /// CSP of every other response: nothing may load from it.
 const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
+/// The address of the client at the other end of the connection, put on each request
+/// by the accept loop (absent for requests made in-process, as tests do): the key of the
+/// per-address limits, and of the query log's client column with `--log-clients`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// Request ids: a per-process prefix and a counter, unique and cheap.
 #[derive(Clone)]
 pub struct RequestIds {

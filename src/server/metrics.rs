@@ -61,6 +61,21 @@ impl Metrics {
                 "Searches that found nothing.",
             ),
             help(
+                "kbase_query_log_written_total",
+                None,
+                "Searches written to the query log.",
+            ),
+            help(
+                "kbase_query_log_dropped_total",
+                None,
+                "Searches left out of the query log, by reason: queue_full (the database fell behind), database (a write failed).",
+            ),
+            help(
+                "kbase_query_log_queue",
+                None,
+                "Searches waiting to be written to the query log.",
+            ),
+            help(
                 "kbase_index_documents",
                 None,
                 "Articles in the index being served.",
@@ -129,6 +144,33 @@ impl Metrics {
                 .register_counter(&Self::key("kbase_searches_zero_hits_total", vec![]), &META)
                 .increment(1);
         }
+    }
+
+    /// Counts searches the query log wrote.
+    pub fn query_log_written(&self, n: usize) {
+        self.recorder
+            .register_counter(&Self::key("kbase_query_log_written_total", vec![]), &META)
+            .increment(n as u64);
+    }
+
+    /// Counts searches left out of the query log: `reason` is `queue_full` or `database`.
+    pub fn query_log_dropped(&self, reason: &'static str, n: usize) {
+        self.recorder
+            .register_counter(
+                &Self::key(
+                    "kbase_query_log_dropped_total",
+                    vec![Label::from_static_parts("reason", reason)],
+                ),
+                &META,
+            )
+            .increment(n as u64);
+    }
+
+    /// The searches waiting in the query log's queue.
+    pub fn query_log_queue(&self, n: usize) {
+        self.recorder
+            .register_gauge(&Self::key("kbase_query_log_queue", vec![]), &META)
+            .set(n as f64);
     }
 
     /// Records a reload: its outcome, and when it worked, the documents served.

@@ -7,11 +7,15 @@
 //! (the accept loop, timeouts, shutdown), `params` (query strings → engine requests, for
 //! the API and the pages alike), `api` (JSON handlers and their OpenAPI descriptions),
 //! `pages` (HTML handlers), `html` (the frame of every page, and errors as pages), `error` (problem+json),
-//! `layers` (middleware), `tickets` (the ticket API and bearer tokens), `metrics` (Prometheus), `templates`, `links` (permalinks, absolute under the public address).
+//! `layers` (middleware), `tickets` (the ticket API and bearer tokens), `insights` (the
+//! query log, the gaps and the most searched), `forms` (posting from pages: "Did this fix
+//! it?", signing in, cross-site protection), `metrics` (Prometheus), `templates`, `links` (permalinks, absolute under the public address).
 
 pub mod api;
 pub mod error;
+pub mod forms;
 pub mod html;
+pub mod insights;
 pub mod layers;
 pub mod links;
 pub mod metrics;
@@ -58,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(tickets::put_link, tickets::delete_link))
         .routes(routes!(tickets::ticket))
         .routes(routes!(tickets::article_tickets))
+        .routes(routes!(insights::gaps))
+        .routes(routes!(insights::top))
         .split_for_parts();
     let pages = Router::new()
         .route("/", axum::routing::get(pages::home))
@@ -67,6 +73,12 @@ pub fn router(state: AppState) -> Router {
         .route("/products", axum::routing::get(pages::products))
         .route("/products/{slug}", axum::routing::get(pages::product))
         .route("/eventviewer", axum::routing::get(pages::eventviewer))
+        .route(
+            "/insights",
+            axum::routing::get(insights::page_view).post(insights::sign_in),
+        )
+        .route("/insights/template", axum::routing::get(insights::template))
+        .route("/kb/{id}/feedback", axum::routing::post(forms::feedback))
         .route("/opensearch.xml", axum::routing::get(pages::opensearch))
         .route("/static/{name}", axum::routing::get(pages::static_file));
     let _ = state
@@ -129,6 +141,8 @@ const ROUTES: &[&str] = &[
     "/api/v1/tickets/{ticket}/articles/{article_id}",
     "/api/v1/tickets/{ticket}",
     "/api/v1/articles/{id}/tickets",
+    "/api/v1/insights/gaps",
+    "/api/v1/insights/top",
     "/api/v1/admin/reindex",
     "/api/v1/openapi.json",
     "/healthz",
@@ -143,6 +157,9 @@ const ROUTES: &[&str] = &[
     "/products",
     "/products/{slug}",
     "/eventviewer",
+    "/insights",
+    "/insights/template",
+    "/kb/{id}/feedback",
     "/opensearch.xml",
     "/static/{name}",
 ];

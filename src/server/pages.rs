@@ -7,16 +7,19 @@
 //! for what was typed, an internal fault shows nothing of itself); the API keeps its
 //! problem+json.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 
 use super::error::ApiError;
 use super::html::{page, redirect, PageError};
+use super::insights::Asked;
+use super::layers::ClientAddr;
 use super::params::Params;
 use super::AppState;
 use crate::article::{self, section::slug};
+use crate::db::querylog::Via;
 use crate::search::lookup::ArticleView;
 use crate::search::{query, SearchRequest, MAX_OFFSET};
 
@@ -83,7 +86,11 @@ fn understood(i: &crate::search::Interpreted) -> String {
 
 /// `/search?q=`: results with their fixes, facets, pages; one article id goes straight
 /// to the article.
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
+pub async fn search(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let p = Params::parse(raw.as_deref());
     let q = p.get("q").unwrap_or("").trim().to_owned();
     let filtered = p.filtered();
@@ -102,22 +109,31 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
     let mut req = p.search_request(PAGE).map_err(keep)?;
     req.q.clone_from(&q);
     let offset = req.offset;
-    // The API's search, off the async workers; suggestions when it found nothing.
-    let (response, suggestions) = state
-        .on_engine(move |engine| {
-            engine.search(&req).map(|response| {
-                let suggestions = if response.total == 0 {
-                    engine.suggestions(&req.q)
-                } else {
-                    Vec::new()
-                };
-                (response, suggestions)
-            })
-        })
-        .await
-        .map_err(keep)?
-        .map_err(|e| keep(ApiError::from(e)))?;
+    // The API's search (ranked with what tickets recorded); suggestions when it found
+    // nothing.
+    let mut response = state.search(req).await.map_err(keep)?;
+    let suggestions = if response.total == 0 {
+        let q = q.clone();
+        state
+            .on_engine(move |engine| engine.suggestions(&q))
+            .await
+            .map_err(keep)?
+    } else {
+        Vec::new()
+    };
+    let asked = Asked::of(&response.interpreted, &response.hits);
+    state.annotate(&mut response.hits, &asked.events, &asked.codes);
     state.metrics().search(response.total);
+    super::insights::searched(
+        &state,
+        Via::Search,
+        &q,
+        asked,
+        response.total,
+        &response.hits,
+        client.map(|c| c.0 .0),
+        None,
+    );
     let shown = offset + response.hits.len();
     let prev_url = (offset > 0).then(|| p.page_url("/search", offset.saturating_sub(PAGE)));
     let next_url =
@@ -145,8 +161,19 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> P
     ))
 }
 
+/// What the article page shows beyond the API's fields: product slugs, what tickets
+/// recorded, the "Did this fix it?" form, the texts of "Copy for ticket".
+struct ArticleExtras<'a> {
+    base_url: &'a str,
+    outcomes: Option<crate::db::links::Outcomes>,
+    event_outcomes: Vec<Value>,
+    csrf: &'a str,
+    answered: Option<&'a str>,
+    feedback: bool,
+}
+
 /// The article page's view: the API's fields plus product slugs.
-fn article_context(view: &ArticleView, base_url: &str) -> Value {
+fn article_context(view: &ArticleView, extras: &ArticleExtras<'_>) -> Value {
     let products: Vec<Value> = view
         .front
         .products
@@ -161,9 +188,50 @@ fn article_context(view: &ArticleView, base_url: &str) -> Value {
     context! {
         a => context! { products, ..Value::from_serialize(view) },
         description,
-        base_url,
+        base_url => extras.base_url,
         q => "",
+        outcomes => extras.outcomes,
+        event_outcomes => extras.event_outcomes,
+        csrf => extras.csrf,
+        answered => extras.answered,
+        feedback => extras.feedback,
+        copy => ticket_copy(view, extras.base_url),
     }
+}
+
+/// "Copy for ticket": the title, the permalink of the fix (or of the article) and the
+/// fix's first lines, as plain text, Markdown and HTML.
+fn ticket_copy(view: &ArticleView, base_url: &str) -> Value {
+    let title = format!("{}: {}", view.front.id, view.front.title);
+    let (url, fix) = match &view.fix {
+        Some(f) => {
+            let lines: Vec<&str> = f.text.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
+            (format!("{base_url}{}", f.url), Some((f.heading.clone(), lines.join(" "))))
+        }
+        None => (format!("{base_url}{}", view.url), None),
+    };
+    let mut text = format!("{title}\n{url}\n");
+    let md_title: String = title
+        .chars()
+        .flat_map(|c| {
+            let escape = matches!(c, '[' | ']' | '\\' | '*' | '_' | '`');
+            escape.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect();
+    let mut markdown = format!("[{md_title}]({url})\n");
+    let esc = article::render::escape_html;
+    let mut html = format!("<p><a href=\"{}\">{}</a></p>", esc(&url), esc(&title));
+    if let Some((heading, fix)) = fix {
+        let heading = if heading.is_empty() { "Fix".to_owned() } else { heading };
+        text.push_str(&format!("{heading}: {fix}\n"));
+        markdown.push_str(&format!("\n> **{heading}:** {fix}\n"));
+        html.push_str(&format!(
+            "<blockquote><p><strong>{}:</strong> {}</p></blockquote>",
+            esc(&heading),
+            esc(&fix)
+        ));
+    }
+    context! { text, markdown, html }
 }
 
 /// The first sentence of `text` (all of it when it has one).
@@ -174,8 +242,14 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-/// `/kb/{id}`: the article.
-pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> PageResult {
+/// `/kb/{id}`: the article. `answered` (`yes`, `no`) thanks the reader who just answered
+/// "Did this fix it?".
+pub fn article(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    answered: Option<&str>,
+) -> PageResult {
     let view = state.engine()?.article(id)?.ok_or_else(|| {
         PageError::not_found("No article has this id", &article::permalink(id, None), id)
     })?;
@@ -183,8 +257,38 @@ pub fn article(state: &AppState, headers: &HeaderMap, id: &str) -> PageResult {
     if view.front.id.as_str() != id {
         return Ok(redirect(StatusCode::MOVED_PERMANENTLY, view.url.clone()));
     }
-    let ctx = article_context(&view, &base_url(state, headers));
-    Ok(page(state, StatusCode::OK, "article.html", ctx))
+    let table = state.outcome_table();
+    let event_outcomes: Vec<Value> = table
+        .article_events(id)
+        .into_iter()
+        .filter(|(_, o)| o.fixed > 0)
+        .map(|((source, event), o)| {
+            // The source as the article writes it (the counts keep it lower-cased).
+            let source = source.map(|s| {
+                view.front
+                    .events
+                    .iter()
+                    .filter_map(|e| e.source.as_deref())
+                    .find(|w| w.eq_ignore_ascii_case(&s))
+                    .map_or(s.clone(), str::to_owned)
+            });
+            context! { source, event, fixed => o.fixed }
+        })
+        .collect();
+    let (csrf, new_cookie) = super::forms::csrf_token(headers);
+    let base_url = base_url(state, headers);
+    let extras = ArticleExtras {
+        base_url: &base_url,
+        outcomes: table.article(id),
+        event_outcomes,
+        csrf: &csrf,
+        answered: answered.filter(|a| *a == "yes" || *a == "no"),
+        feedback: state.db().is_ok() && !csrf.is_empty(),
+    };
+    let ctx = article_context(&view, &extras);
+    let mut response = page(state, StatusCode::OK, "article.html", ctx);
+    super::forms::set_csrf_cookie(&mut response, new_cookie.as_deref(), state);
+    Ok(response)
 }
 
 /// `/events/{id}?source=`: every article naming an event ID, by source.

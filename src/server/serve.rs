@@ -34,22 +34,27 @@ pub async fn serve(
         async move {
             // Ticket outcomes every 2 s: a link written through another server on the
             // same database shows here within that.
+            // Searches older than --query-log-days go once an hour.
             let mut tick = tokio::time::interval(Duration::from_secs(2));
             let mut n = 0u64;
             loop {
                 tick.tick().await;
                 state.refresh_outcomes().await;
-                n += 1;
                 if n.is_multiple_of(3) {
                     state.metrics().upkeep();
                 }
+                if n.is_multiple_of(1800) {
+                    super::insights::prune(&state).await;
+                }
+                n += 1;
             }
         }
     });
+    let query_log = tokio::spawn(super::insights::write_queries(state.clone()));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -62,7 +67,14 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let client = super::layers::ClientAddr(peer.ip());
+        let service = TowerToHyperService::new(tower::util::MapRequest::new(
+            app.clone(),
+            move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(client);
+                req
+            },
+        ));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(config.header_timeout)
@@ -81,6 +93,7 @@ pub async fn serve(
         }
     }
     upkeep.abort();
+    query_log.abort();
     Ok(())
 }
 

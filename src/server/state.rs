@@ -56,6 +56,12 @@ pub struct ServerConfig {
     pub synonyms: Option<PathBuf>,
     /// The database of tokens and ticket links (`sqlite://kbase.db` unless set).
     pub database_url: String,
+    /// Whether searches are logged for the insights.
+    pub query_log: bool,
+    /// Whether the query log keeps each search's client address.
+    pub log_clients: bool,
+    /// Days the query log keeps searches.
+    pub query_log_days: u32,
 }
 
 impl ServerConfig {
@@ -75,6 +81,9 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(config::SHUTDOWN_GRACE_SECS),
             synonyms: None,
             database_url: crate::db::DEFAULT_URL.to_owned(),
+            query_log: true,
+            log_clients: false,
+            query_log_days: config::DEFAULT_QUERY_LOG_DAYS,
         }
     }
 
@@ -143,6 +152,10 @@ pub(super) struct Shared {
     db_down: AtomicBool,
     /// When the database's being out of reach was last logged (seconds since start).
     db_warned: std::sync::atomic::AtomicU64,
+    /// Searches on their way to the query log.
+    query_log: super::insights::QueryLog,
+    /// "Did this fix it?" answers per client address, for the per-address limit.
+    feedback_limit: super::forms::RateLimit,
 }
 
 /// First wait before a failed load or reload is tried again; each failure doubles it,
@@ -206,7 +219,27 @@ impl AppState {
             outcomes: RwLock::new(Arc::default()),
             db_down: AtomicBool::new(false),
             db_warned: std::sync::atomic::AtomicU64::new(0),
+            query_log: super::insights::QueryLog::new(config::QUERY_LOG_QUEUE),
+            feedback_limit: super::forms::RateLimit::new(
+                config::FEEDBACK_PER_WINDOW,
+                Duration::from_secs(config::FEEDBACK_WINDOW_SECS),
+            ),
         })))
+    }
+
+    /// The query log's queue.
+    pub(super) fn query_log(&self) -> &super::insights::QueryLog {
+        &self.0.query_log
+    }
+
+    /// The per-address limit of "Did this fix it?".
+    pub(super) fn feedback_limit(&self) -> &super::forms::RateLimit {
+        &self.0.feedback_limit
+    }
+
+    /// What tickets recorded, as last read (empty without a database).
+    pub fn outcome_table(&self) -> Arc<crate::db::links::OutcomeTable> {
+        self.outcomes()
     }
 
     /// The engine being served, or 503 while the index is not loaded yet.
@@ -319,15 +352,19 @@ impl AppState {
 
     /// Fills in each hit's ticket outcomes: the article's, and those for the events and
     /// codes the query named.
-    pub fn annotate(&self, hits: &mut [crate::search::Hit], asked: &crate::search::Interpreted) {
+    pub fn annotate(
+        &self,
+        hits: &mut [crate::search::Hit],
+        events: &[(Option<String>, u32)],
+        codes: &[String],
+    ) {
         let table = self.outcomes();
         if table.is_empty() {
             return;
         }
-        let events = crate::db::links::asked_events(&asked.event_ids, &asked.sources);
         for hit in hits {
             hit.outcomes = table.article(&hit.card.id);
-            hit.query_outcomes = table.for_query(&hit.card.id, &events, &asked.codes);
+            hit.query_outcomes = table.for_query(&hit.card.id, events, codes);
         }
     }
 

@@ -37,6 +37,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/not_found.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    ("insights.html", include_str!("../../templates/insights.html")),
+    ("sign_in.html", include_str!("../../templates/sign_in.html")),
     (
         "opensearch.xml",
         include_str!("../../templates/opensearch.xml"),

@@ -66,6 +66,15 @@ pub async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Option<Bear
     else {
         return Ok(None);
     };
+    verify(state, given).await
+}
+
+/// The bearer of the token `given` (the bootstrap admin token, or one in the
+/// database), `None` when it is not live.
+pub async fn verify(state: &AppState, given: &str) -> Result<Option<Bearer>, ApiError> {
+    if given.is_empty() {
+        return Ok(None);
+    }
     if let Some(admin) = &state.config().admin_token {
         if bool::from(given.as_bytes().ct_eq(admin.as_bytes())) {
             return Ok(Some(Bearer {
@@ -113,7 +122,7 @@ pub fn bearer_token(value: &str) -> Option<&str> {
 
 /// A ticket reference as the helpdesk writes it (`INC0012345`, `#4711`): 1 to 128
 /// printable characters.
-fn check_ticket(ticket: &str) -> Result<(), ApiError> {
+pub(super) fn check_ticket(ticket: &str) -> Result<(), ApiError> {
     let n = ticket.chars().count();
     if n == 0 || n > MAX_TICKET_CHARS || ticket.chars().any(char::is_control) {
         return Err(ApiError::bad_parameter(
@@ -124,15 +133,89 @@ fn check_ticket(ticket: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The `ticket` parameter of a search or suggest, checked like a ticket reference.
+pub fn ticket_param(p: &super::params::Params) -> Result<Option<String>, ApiError> {
+    match p.get("ticket").map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => {
+            check_ticket(t)?;
+            Ok(Some(t.to_owned()))
+        }
+    }
+}
+
+/// A path segment with everything but unreserved characters percent-encoded
+/// (`#4711` → `%234711`).
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Gives each hit of a search made for `ticket` the call that records it as the fix,
+/// with the event (when the query named one), the code and the query filled in: a
+/// ticket system that showed the suggestions confirms one with that single call.
+pub fn confirm_calls(
+    state: &AppState,
+    hits: &mut [crate::search::Hit],
+    ticket: &str,
+    query: &str,
+    events: &[(Option<String>, u32)],
+    codes: &[String],
+) {
+    let base = state
+        .config()
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/'))
+        .unwrap_or("");
+    let event = match events {
+        [(source, id)] => Some(serde_json::json!({"source": source, "id": id})),
+        _ => None,
+    };
+    let query: String = query.chars().take(MAX_FIELD_CHARS).collect();
+    for hit in hits {
+        let mut body = Map::new();
+        body.insert("outcome".into(), "fixed".into());
+        if let Some(section) = hit
+            .fix
+            .as_ref()
+            .and_then(|f| f.url.rsplit_once('#'))
+            .map(|(_, a)| a)
+        {
+            body.insert("section".into(), section.into());
+        }
+        if let Some(e) = &event {
+            body.insert("event".into(), e.clone());
+        }
+        if let Some(c) = codes.first() {
+            body.insert("code".into(), c.as_str().into());
+        }
+        if !query.is_empty() {
+            body.insert("query".into(), query.as_str().into());
+        }
+        hit.confirm = Some(serde_json::json!({
+            "method": "PUT",
+            "url": format!("{base}/api/v1/tickets/{}/articles/{}", path_segment(ticket), path_segment(&hit.card.id)),
+            "body": body,
+        }));
+    }
+}
+
 /// The article's id as indexed, or 404.
-fn article_id(state: &AppState, id: &str) -> Result<String, ApiError> {
-    let view = state.engine()?.article(id)?.ok_or_else(|| {
+pub(super) fn article_id(state: &AppState, id: &str) -> Result<String, ApiError> {
+    state.engine()?.canonical_id(id)?.ok_or_else(|| {
         ApiError::not_found(
             "article_not_found",
             format!("no article has the id `{}`", clip(id)),
         )
-    })?;
-    Ok(view.front.id.to_string())
+    })
 }
 
 /// The link a request body describes; 400 naming the first field that is wrong.
@@ -364,7 +447,7 @@ pub async fn ticket(
 #[utoipa::path(get, path = "/api/v1/articles/{id}/tickets", tag = "tickets",
     params(("id" = String, Path, description = "The article's id, any case.")),
     responses(
-        (status = 200, description = "`outcomes`, `events`, `codes`; `links` only with a token.", content_type = "application/json"),
+        (status = 200, description = "`outcomes`, `events`, `codes`, `readers` (the answers to \"Did this fix it?\" on the page: `yes`, `no`, counted apart); `links` only with a token.", content_type = "application/json"),
         (status = 404, description = "No article has this id.", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unreachable or busy, or the server keeps none.", body = super::error::Problem, content_type = "application/problem+json"),
     ))]
@@ -376,17 +459,21 @@ pub async fn article_tickets(
     let run = async {
         let article = article_id(&state, &id)?;
         let agent = bearer(&state, &headers).await?.is_some();
-        let mut said = links::for_article(state.db()?, &article).await?;
-        let mut response = if agent {
-            Json(said).into_response()
-        } else {
-            said.links.clear();
-            let mut v = serde_json::to_value(&said).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
+        let db = state.db()?;
+        let said = links::for_article(db, &article).await?;
+        let readers = crate::db::feedback::answers(db, &article).await?;
+        let mut v = serde_json::to_value(&said).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            if !agent {
                 m.remove("links");
             }
-            Json(v).into_response()
-        };
+            // Readers' "Did this fix it?", counted apart from the tickets.
+            m.insert(
+                "readers".into(),
+                serde_json::to_value(readers).unwrap_or(Value::Null),
+            );
+        }
+        let mut response = Json(v).into_response();
         // The answer depends on the token: caches must not share it.
         response
             .headers_mut()
