@@ -25,7 +25,8 @@ pub async fn record(
     helped: bool,
     ticket: Option<&str>,
 ) -> Result<(), DbError> {
-    let sql = db.sql("INSERT INTO feedback (at_ms, article, helped, ticket) VALUES ($1, $2, $3, $4)");
+    let sql =
+        db.sql("INSERT INTO feedback (at_ms, article, helped, ticket) VALUES ($1, $2, $3, $4)");
     sqlx::query(&sql)
         .bind(now_ms())
         .bind(article)
@@ -38,9 +39,8 @@ pub async fn record(
 
 /// The answers recorded for `article`.
 pub async fn answers(db: &Db, article: &str) -> Result<Answers, DbError> {
-    let sql = db.sql(
-        "SELECT helped, COUNT(*) AS n FROM feedback WHERE article = $1 GROUP BY helped",
-    );
+    let sql =
+        db.sql("SELECT helped, COUNT(*) AS n FROM feedback WHERE article = $1 GROUP BY helped");
     let rows = sqlx::query(&sql).bind(article).fetch_all(db.pool()).await?;
     let mut a = Answers::default();
     for r in &rows {

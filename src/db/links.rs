@@ -167,7 +167,7 @@ pub async fn put(
     token: &str,
 ) -> Result<(Link, bool), DbError> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let exists = db.sql("SELECT 1 FROM ticket_links WHERE ticket = $1 AND article = $2");
     let existed = sqlx::query(&exists)
         .bind(ticket)
@@ -360,7 +360,11 @@ impl OutcomeTable {
 
     /// The article with the best record for `events` and `codes` (the highest lift,
     /// then the most fixes), with its counts for them; `None` when no ticket linked any.
-    pub fn best(&self, events: &[(Option<String>, u32)], codes: &[String]) -> Option<(String, Outcomes)> {
+    pub fn best(
+        &self,
+        events: &[(Option<String>, u32)],
+        codes: &[String],
+    ) -> Option<(String, Outcomes)> {
         self.linked(events, codes)
             .into_iter()
             .max_by(|(a, x), (b, y)| {

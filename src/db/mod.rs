@@ -104,11 +104,12 @@ impl DbError {
                     .as_database_error()
                     .and_then(|d| d.code())
                     .is_some_and(|c| {
-                        // SQLite: busy, locked. PostgreSQL: connection exceptions,
-                        // insufficient resources, operator intervention (shutdown,
-                        // connections cut), a database closed to connections.
-                        c == "5"
-                            || c == "6"
+                        // SQLite: busy, locked, with their extended codes (517: a
+                        // snapshot gone stale). PostgreSQL (five characters):
+                        // connection exceptions, insufficient resources, operator
+                        // intervention (shutdown, connections cut), a database closed
+                        // to connections.
+                        (c.len() < 5 && c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)))
                             || c == "55000"
                             || ["08", "53", "57"].iter().any(|p| c.starts_with(p))
                     })
@@ -195,6 +196,18 @@ impl Db {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A transaction that will write: on SQLite it takes the write lock at its start
+    /// (`BEGIN IMMEDIATE`), waiting up to the busy timeout for it, so that a transaction
+    /// that reads first never fails to upgrade its lock when another writer went first.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// The pool, for the modules that keep their data here.
@@ -362,7 +375,7 @@ pub fn redact(url: &str) -> String {
 
 /// Milliseconds since 1970, the form every time is kept in (one integer type that both
 /// databases and sqlx's `Any` driver read alike).
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

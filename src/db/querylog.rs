@@ -96,7 +96,7 @@ pub async fn write(db: &Db, batch: &[Logged]) -> Result<(), DbError> {
          event_id, code, hits, lead, top_ids, top_id, client, ticket) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     );
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for l in batch {
         let query: String = l.query.chars().take(MAX_QUERY_CHARS).collect();
         let top_ids = l.top.join(" ");
@@ -233,7 +233,10 @@ pub async fn demand(db: &Db, since_ms: i64) -> Result<Vec<Demand>, DbError> {
          FROM query_log WHERE at_ms >= $1 \
          GROUP BY LOWER(event_source), event_id, code, normalised",
     );
-    let rows = sqlx::query(&sql).bind(since_ms).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(since_ms)
+        .fetch_all(db.pool())
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let event: Option<i64> = r.try_get("event_id")?;

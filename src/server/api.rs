@@ -58,7 +58,14 @@ pub async fn search(
         state.metrics().search(response.total);
         if let Some(t) = &ticket {
             let q = response.query.clone();
-            super::tickets::confirm_calls(&state, &mut response.hits, t, &q, &asked.events, &asked.codes);
+            super::tickets::confirm_calls(
+                &state,
+                &mut response.hits,
+                t,
+                &q,
+                &asked.events,
+                &asked.codes,
+            );
         }
         insights::searched(
             &state,
@@ -122,7 +129,9 @@ pub async fn rendition(
         let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
         if ext.is_empty() {
             let p = Params::parse(raw.as_deref());
-            return Ok(super::pages::article(&state, &headers, id, p.get("answered")).into_response());
+            return Ok(
+                super::pages::article(&state, &headers, id, p.get("answered")).into_response(),
+            );
         }
         if ext == "json" {
             return article_json(&state, id);
@@ -289,9 +298,10 @@ pub async fn suggest(
         // What the log keeps of the paste: one character more than it stores, so that
         // it knows a long paste is not a query of words.
         let pasted: String = match &input {
-            SuggestInput::Text(t) | SuggestInput::EventXml(t) => {
-                t.chars().take(crate::db::querylog::MAX_QUERY_CHARS + 1).collect()
-            }
+            SuggestInput::Text(t) | SuggestInput::EventXml(t) => t
+                .chars()
+                .take(crate::db::querylog::MAX_QUERY_CHARS + 1)
+                .collect(),
         };
         let mut response = state.on_engine(move |e| e.suggest(&input, limit)).await??;
         state.metrics().search(response.total);
@@ -307,7 +317,14 @@ pub async fn suggest(
         };
         state.annotate(&mut response.hits, &asked.events, &asked.codes);
         if let Some(t) = &ticket {
-            super::tickets::confirm_calls(&state, &mut response.hits, t, "", &asked.events, &asked.codes);
+            super::tickets::confirm_calls(
+                &state,
+                &mut response.hits,
+                t,
+                "",
+                &asked.events,
+                &asked.codes,
+            );
         }
         insights::searched(
             &state,

@@ -130,9 +130,8 @@ impl Form {
 /// The fields of a form posted from this server's pages; a page refusing it (403 from
 /// another site or without the form token, 400 for a body that is no form) otherwise.
 pub fn posted(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Form, Box<Response>> {
-    let refuse = |status, message: &str| {
-        Box::new(PageError::refused(status, message, None).into_response())
-    };
+    let refuse =
+        |status, message: &str| Box::new(PageError::refused(status, message, None).into_response());
     if !same_origin(state, headers) {
         return Err(refuse(
             StatusCode::FORBIDDEN,
@@ -245,7 +244,10 @@ pub async fn feedback(
         let answered = if helped { "yes" } else { "no" };
         Ok(redirect(
             StatusCode::SEE_OTHER,
-            format!("{}?answered={answered}#feedback", article::permalink(&id, None)),
+            format!(
+                "{}?answered={answered}#feedback",
+                article::permalink(&id, None)
+            ),
         ))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
@@ -280,13 +282,19 @@ mod tests {
         assert!(limit.check(b).is_ok());
         let gone = RateLimit::new(1, Duration::ZERO);
         assert!(gone.check(a).is_ok());
-        assert!(gone.check(a).is_ok(), "a window that has passed starts again");
+        assert!(
+            gone.check(a).is_ok(),
+            "a window that has passed starts again"
+        );
     }
 
     #[test]
     fn cookies_are_read_from_every_cookie_header() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; kbase_csrf=x"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; kbase_csrf=x"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(cookie(&h, "kbase_csrf"), Some("x"));
         assert_eq!(cookie(&h, "b"), Some("2"));

@@ -200,7 +200,10 @@ pub async fn prune(state: &AppState) {
     let keep = i64::from(state.config().query_log_days.max(1)) * DAY_MS;
     match querylog::prune(db, crate::db::now_ms() - keep).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!("query log: {n} searches older than {} days deleted", keep / DAY_MS),
+        Ok(n) => tracing::info!(
+            "query log: {n} searches older than {} days deleted",
+            keep / DAY_MS
+        ),
         Err(e) => tracing::warn!("query log: old searches could not be deleted: {e}"),
     }
 }
@@ -390,11 +393,7 @@ fn cell(s: &str) -> String {
 }
 
 fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| cell(c))
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut line = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
 }
@@ -613,25 +612,38 @@ pub async fn template(
     let run = async {
         reader(&state, &headers).await?;
         let p = Params::parse(raw.as_deref());
-        let event = match p.get("event") {
-            None | Some("") => None,
-            Some(e) => Some(e.trim().parse::<u32>().ok().filter(|&e| e > 0).ok_or_else(
-                || ApiError::bad_parameter("event", "an event ID from 1 to 4294967295"),
-            )?),
-        };
+        let event =
+            match p.get("event") {
+                None | Some("") => None,
+                Some(e) => Some(e.trim().parse::<u32>().ok().filter(|&e| e > 0).ok_or_else(
+                    || ApiError::bad_parameter("event", "an event ID from 1 to 4294967295"),
+                )?),
+            };
         let source = p
             .get("source")
             .map(str::trim)
             .filter(|s| !s.is_empty() && event.is_some());
-        let code = p.get("code").and_then(|c| crate::extract::codes(c).into_iter().next());
+        let code = p
+            .get("code")
+            .and_then(|c| crate::extract::codes(c).into_iter().next());
         let title = p.get("title").map(str::trim).filter(|t| !t.is_empty());
-        let text = new_article(event, source, code.as_deref(), title, &crate::db::rfc3339(crate::db::now_ms())[..10]);
+        let text = new_article(
+            event,
+            source,
+            code.as_deref(),
+            title,
+            &crate::db::rfc3339(crate::db::now_ms())[..10],
+        );
         let name = match (event, &code) {
             (Some(e), _) => format!("new-event-{e}.md"),
             (None, Some(c)) => format!("new-{}.md", c.to_lowercase()),
             _ => "new-article.md".to_owned(),
         };
-        let mut r = ([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response();
+        let mut r = (
+            [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+            text,
+        )
+            .into_response();
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
         }
@@ -693,8 +705,17 @@ mod tests {
 
     #[test]
     fn a_new_article_carries_its_event_and_code_and_passes_the_checks() {
-        let text = new_article(Some(5058), Some("MSExchange: KMS"), Some("0x80070005"), None, "2026-12-02");
-        assert!(text.contains("  - id: 5058\n    source: \"MSExchange: KMS\"\n"), "{text}");
+        let text = new_article(
+            Some(5058),
+            Some("MSExchange: KMS"),
+            Some("0x80070005"),
+            None,
+            "2026-12-02",
+        );
+        assert!(
+            text.contains("  - id: 5058\n    source: \"MSExchange: KMS\"\n"),
+            "{text}"
+        );
         assert!(text.contains("codes: [\"0x80070005\"]"), "{text}");
         let parsed = crate::article::parse(&text);
         assert!(

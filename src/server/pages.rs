@@ -205,8 +205,16 @@ fn ticket_copy(view: &ArticleView, base_url: &str) -> Value {
     let title = format!("{}: {}", view.front.id, view.front.title);
     let (url, fix) = match &view.fix {
         Some(f) => {
-            let lines: Vec<&str> = f.text.lines().filter(|l| !l.trim().is_empty()).take(3).collect();
-            (format!("{base_url}{}", f.url), Some((f.heading.clone(), lines.join(" "))))
+            let lines: Vec<&str> = f
+                .text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .take(3)
+                .collect();
+            (
+                format!("{base_url}{}", f.url),
+                Some((f.heading.clone(), lines.join(" "))),
+            )
         }
         None => (format!("{base_url}{}", view.url), None),
     };
@@ -222,7 +230,11 @@ fn ticket_copy(view: &ArticleView, base_url: &str) -> Value {
     let esc = article::render::escape_html;
     let mut html = format!("<p><a href=\"{}\">{}</a></p>", esc(&url), esc(&title));
     if let Some((heading, fix)) = fix {
-        let heading = if heading.is_empty() { "Fix".to_owned() } else { heading };
+        let heading = if heading.is_empty() {
+            "Fix".to_owned()
+        } else {
+            heading
+        };
         text.push_str(&format!("{heading}: {fix}\n"));
         markdown.push_str(&format!("\n> **{heading}:** {fix}\n"));
         html.push_str(&format!(

@@ -62,6 +62,8 @@ pub struct ServerConfig {
     pub log_clients: bool,
     /// Days the query log keeps searches.
     pub query_log_days: u32,
+    /// Searches the query log's queue holds before it drops more.
+    pub query_log_queue: usize,
 }
 
 impl ServerConfig {
@@ -84,6 +86,7 @@ impl ServerConfig {
             query_log: true,
             log_clients: false,
             query_log_days: config::DEFAULT_QUERY_LOG_DAYS,
+            query_log_queue: config::QUERY_LOG_QUEUE,
         }
     }
 
@@ -200,6 +203,7 @@ impl AppState {
             }
             Err(e) => return Err(e),
         };
+        let query_log = super::insights::QueryLog::new(config.query_log_queue);
         Ok(AppState(Arc::new(Shared {
             read_only: lock.is_none(),
             templates: RwLock::new(Arc::new(templates)),
@@ -219,7 +223,7 @@ impl AppState {
             outcomes: RwLock::new(Arc::default()),
             db_down: AtomicBool::new(false),
             db_warned: std::sync::atomic::AtomicU64::new(0),
-            query_log: super::insights::QueryLog::new(config::QUERY_LOG_QUEUE),
+            query_log,
             feedback_limit: super::forms::RateLimit::new(
                 config::FEEDBACK_PER_WINDOW,
                 Duration::from_secs(config::FEEDBACK_WINDOW_SECS),

@@ -37,7 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/not_found.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
-    ("insights.html", include_str!("../../templates/insights.html")),
+    (
+        "insights.html",
+        include_str!("../../templates/insights.html"),
+    ),
     ("sign_in.html", include_str!("../../templates/sign_in.html")),
     (
         "opensearch.xml",

@@ -4,9 +4,11 @@
 
 mod check_cli;
 mod fixtures;
+mod insights;
 mod legacy;
 mod live;
 mod pages;
+mod processes;
 mod read_only;
 mod render;
 mod search;

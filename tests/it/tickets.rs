@@ -12,20 +12,25 @@ use serde_json::{json, Value};
 
 use crate::server::{get, send, Answer, Site};
 
-struct Desk {
-    app: Router,
-    state: kbase::server::AppState,
-    db: Db,
-    url: String,
-    agent: String,
-    admin: String,
-    _site: Site,
+pub struct Desk {
+    pub app: Router,
+    pub state: kbase::server::AppState,
+    pub db: Db,
+    pub url: String,
+    pub agent: String,
+    pub admin: String,
+    pub site: Site,
 }
 
 /// The same server over each database the tests run on: SQLite always, and PostgreSQL
 /// when `KBASE_TEST_POSTGRES_URL` names a server (`.ci/postgres start` makes one; each
 /// desk gets a database of its own there). CI must run both: there its absence fails.
-async fn desks() -> Vec<Desk> {
+pub async fn desks() -> Vec<Desk> {
+    desks_with(|_| {}).await
+}
+
+/// [`desks`] with the servers' configuration changed by `change`.
+pub async fn desks_with(change: impl Fn(&mut kbase::server::ServerConfig)) -> Vec<Desk> {
     let mut out = Vec::new();
     for backend in ["sqlite", "postgres"] {
         let site = Site::new();
@@ -43,7 +48,9 @@ async fn desks() -> Vec<Desk> {
                 Err(_) => continue,
             }
         };
-        let state = site.state_with(site.config()).await;
+        let mut config = site.config();
+        change(&mut config);
+        let state = site.state_with(config).await;
         let db = Db::open(&url).await.unwrap();
         state.attach_db(db.clone());
         let agent = tokens::create(&db, "bot", Role::Agent).await.unwrap();
@@ -55,7 +62,7 @@ async fn desks() -> Vec<Desk> {
             url,
             agent,
             admin,
-            _site: site,
+            site,
         });
     }
     out
@@ -85,7 +92,13 @@ async fn sqlite_desk() -> Desk {
     desks().await.into_iter().next().unwrap()
 }
 
-async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Value) -> Answer {
+pub async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Answer {
     let mut req = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -360,8 +373,8 @@ async fn tokens_are_stored_hashed_listed_without_secrets_and_names_are_unique() 
         ["bot", "root"]
     );
     assert!(list.iter().all(|t| t.revoked.is_none()));
-    let bytes = std::fs::read(d._site.data.with_file_name("kbase.db")).unwrap();
-    let wal = std::fs::read(d._site.data.with_file_name("kbase.db-wal")).unwrap_or_default();
+    let bytes = std::fs::read(d.site.data.with_file_name("kbase.db")).unwrap();
+    let wal = std::fs::read(d.site.data.with_file_name("kbase.db-wal")).unwrap_or_default();
     for file in [&bytes, &wal] {
         assert!(
             !file.windows(d.agent.len()).any(|w| w == d.agent.as_bytes()),
@@ -404,7 +417,7 @@ async fn a_backup_is_a_working_copy_taken_while_the_database_is_open() {
         json!({"outcome": "fixed"}),
     )
     .await;
-    let copy = d._site.data.with_file_name("backup.db");
+    let copy = d.site.data.with_file_name("backup.db");
     d.db.backup(&copy).await.unwrap();
     assert!(
         d.db.backup(&copy).await.is_err(),
