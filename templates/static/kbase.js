@@ -46,4 +46,27 @@
       }
     });
   });
+  // "Copy for ticket": a Copy button for each of the three texts; without a clipboard
+  // the text is selected, to copy by hand.
+  document.querySelectorAll("textarea.copy-text").forEach(function (area) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "Copy";
+    button.setAttribute("data-copy", area.id);
+    button.setAttribute("aria-label", "Copy the " + area.getAttribute("data-kind") + " for a ticket");
+    area.parentNode.insertBefore(button, area);
+    button.addEventListener("click", function () {
+      var done = function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      };
+      var select = function () { area.focus(); area.select(); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(area.value).then(done, select);
+      } else {
+        select();
+      }
+    });
+  });
 })();

@@ -172,11 +172,61 @@ test("the keyboard reaches the results: / focuses the box, Tab reaches the first
   await context.close();
 });
 
+test("Did this fix it? is a plain form: it works with JavaScript off and thanks the reader", async () => {
+  const { context, page } = await open({ javaScriptEnabled: false });
+  await page.goto(`${base}/kb/Q190698`);
+  const form = page.locator("#feedback form");
+  assert.equal(await form.locator("h2").textContent(), "Did this fix it?");
+  await form.locator("input[name=ticket]").fill("INC0012345");
+  await form.locator("button[value=yes]").click();
+  await page.waitForURL(/\/kb\/Q190698\?answered=yes#feedback$/);
+  assert.match(await page.locator("#feedback .thanks").textContent(), /Your answer was recorded/);
+  const counts = await (await fetch(`${base}/api/v1/articles/Q190698/tickets`)).json();
+  assert.equal(counts.readers.yes, 1);
+  // The same form posted from another site is refused.
+  const forged = await fetch(`${base}/kb/Q190698/feedback`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+    body: "answer=yes", redirect: "manual" });
+  assert.equal(forged.status, 403);
+  await context.close();
+});
+
+test("Copy for ticket copies the title, the link to the fix and its first lines", async () => {
+  for (const width of [1280, 390]) {
+    const { context, page, requests } = await open({ viewport: { width, height: 900 } });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+    await page.goto(`${base}/kb/Q190698`);
+    await page.locator(".ticket-copy summary").click();
+    const fix = `${base}/kb/Q190698#workaround`;
+    const expected = {
+      text: `Q190698: Microsoft Key Management Server Event ID 5058\n${fix}\nWorkaround: Restore the Kmsdata directory from an offline backup.\n`,
+      markdown: `[Q190698: Microsoft Key Management Server Event ID 5058](${fix})\n\n> **Workaround:** Restore the Kmsdata directory from an offline backup.\n`,
+      html: `<p><a href="${fix}">Q190698: Microsoft Key Management Server Event ID 5058</a></p><blockquote><p><strong>Workaround:</strong> Restore the Kmsdata directory from an offline backup.</p></blockquote>`,
+    };
+    for (const kind of ["text", "markdown", "html"]) {
+      assert.equal(await page.locator(`#copy-${kind}`).inputValue(), expected[kind], kind);
+      await page.locator(`button[data-copy=copy-${kind}]`).click();
+      let copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => null);
+      if (copied === null) {
+        // No clipboard: the text is selected to copy by hand.
+        copied = await page.evaluate(() => window.getSelection().toString() ||
+          document.activeElement.value.slice(document.activeElement.selectionStart, document.activeElement.selectionEnd));
+      }
+      assert.equal(copied, expected[kind], `${kind} at ${width} px`);
+    }
+    const box = await page.locator("#copy-markdown").boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `the copy fields fit a ${width} px screen`);
+    await page.screenshot({ path: join(shots, `copy-for-ticket-${width}.png`), fullPage: true });
+    assertLocal(requests);
+    await context.close();
+  }
+});
+
 test("every page is valid HTML", async () => {
   const validator = new HtmlValidate({ extends: ["html-validate:standard"] });
   for (const path of ["/", "/search?q=event+id+5058", "/search?q=zzyzzx+qqqq", "/kb/Q190698",
     "/kb/Q300100", "/kb/Q300101", "/events", "/events/1030", "/products",
-    "/products/microsoft-exchange-server", "/no/such/page"]) {
+    "/products/microsoft-exchange-server", "/no/such/page", "/insights"]) {
     const html = await (await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).text();
     const report = await validator.validateString(html);
     const errors = report.results.flatMap((r) => r.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}: ${m.message}`));

@@ -631,10 +631,12 @@ async fn openapi_lists_every_endpoint() {
         ("/api/v1/tickets/{ticket}/articles/{article_id}", "delete"),
         ("/api/v1/tickets/{ticket}", "get"),
         ("/api/v1/articles/{id}/tickets", "get"),
+        ("/api/v1/insights/gaps", "get"),
+        ("/api/v1/insights/top", "get"),
     ] {
         assert!(paths[path][method].is_object(), "{method} {path} missing");
     }
-    assert_eq!(paths.len(), 14, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 16, "{:?}", paths.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]
