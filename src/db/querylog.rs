@@ -309,21 +309,27 @@ pub struct Best {
     pub outcomes: Outcomes,
 }
 
-/// The gaps in `demand`, in its order (most searched first): events and codes with no
-/// hit, with no recorded fix, or whose best article fails more than it fixes; word
-/// queries with no hit.
-pub fn gaps(demand: Vec<Demand>, outcomes: &OutcomeTable) -> Vec<Gap> {
+/// The gaps in `demand`, in its order (most searched first): events and codes that no
+/// article names (`named` tells; their searches may have found others by their words),
+/// with no recorded fix, or whose best article fails more than it fixes; word queries
+/// with no hit.
+pub fn gaps(
+    demand: Vec<Demand>,
+    outcomes: &OutcomeTable,
+    named: impl Fn(&Subject) -> bool,
+) -> Vec<Gap> {
     demand
         .into_iter()
         .filter_map(|d| {
-            if d.max_hits == 0 {
+            let words = matches!(d.subject, Subject::Words { .. });
+            if d.max_hits == 0 || !words && !named(&d.subject) {
                 return Some(Gap {
                     reason: Reason::NoHit,
                     demand: d,
                     best: None,
                 });
             }
-            if matches!(d.subject, Subject::Words { .. }) {
+            if words {
                 return None;
             }
             let best = outcomes
@@ -446,11 +452,17 @@ mod tests {
                 demand_of(event.clone(), 4),
                 demand_of(words.clone(), 0),
                 demand_of(found_words, 9),
+                demand_of(Subject::Code { code: "0x1".into() }, 3),
             ],
             &OutcomeTable::default(),
+            |s| matches!(s, Subject::Event { .. }),
         );
         let reasons: Vec<Reason> = g.iter().map(|g| g.reason).collect();
-        assert_eq!(reasons, [Reason::NoHit, Reason::NoFix, Reason::NoHit]);
+        assert_eq!(
+            reasons,
+            [Reason::NoHit, Reason::NoFix, Reason::NoHit, Reason::NoHit],
+            "a code no article names is not answered by the hits its words found"
+        );
         assert_eq!(g[2].demand.subject, words);
     }
 }

@@ -118,6 +118,32 @@ impl Engine {
         Ok(top.first().map(|(_, a)| *a))
     }
 
+    /// Whether any article names the event `event_id` (from `source`, when given: in its
+    /// front matter) or, with `event_id` `None`, the code `code`: what tells a search
+    /// that found only other articles (by its words) from one that found the answer.
+    pub fn names(
+        &self,
+        event_id: Option<u32>,
+        source: Option<&str>,
+        code: Option<&str>,
+    ) -> Result<bool, SearchError> {
+        self.check_fault()?;
+        let f = &self.index.fields;
+        let query: Box<dyn Query> = match (event_id, code) {
+            (Some(id), _) => {
+                let id = id.to_string();
+                match source.map(str::trim).filter(|s| !s.is_empty()) {
+                    Some(s) => term_match(f.source_event, &format!("{}:{id}", s.to_lowercase())),
+                    None => term_match(f.event_any, &id),
+                }
+            }
+            (None, Some(c)) => term_match(f.code_any, &c.to_lowercase()),
+            (None, None) => return Ok(false),
+        };
+        let searcher = self.index.reader.searcher();
+        Ok(searcher.search(&query, &Count)? > 0)
+    }
+
     /// The id as the article writes it, for an id in any case; `None` when no article has
     /// it. Cheaper than [`Engine::article`]: nothing is parsed or rendered.
     pub fn canonical_id(&self, id: &str) -> Result<Option<String>, SearchError> {

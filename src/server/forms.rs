@@ -92,11 +92,17 @@ pub fn set_cookie(
 }
 
 /// Whether the request comes from this server's own pages: its `Origin` names this
-/// server (the public address, or the request's `Host`); without `Origin`,
-/// `Sec-Fetch-Site` must not say another site.
+/// server (the public address, or the request's `Host`); without `Origin` (or with
+/// `Origin: null`, which browsers send for a form posted from a page whose referrer
+/// policy is `no-referrer`, as kbase's pages are), `Sec-Fetch-Site` must not say
+/// another site.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| *o != "null");
+    match origin {
         Some(origin) => match &state.config().public_url {
             Some(public) => {
                 let public = public.trim_end_matches('/');

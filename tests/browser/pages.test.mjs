@@ -6,7 +6,7 @@
 //   KBASE_BIN=target/debug/kbase npm test --prefix tests/browser
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -19,7 +19,7 @@ const bin = resolve(repo, process.env.KBASE_BIN ?? "target/debug/kbase");
 const shots = join(repo, "target/screenshots");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-let server, base, browser, work;
+let server, base, browser, work, agentToken;
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), "kbase-browser-"));
@@ -28,6 +28,8 @@ before(async () => {
   cpSync(join(repo, "articles/Q190698.md"), join(articles, "Q190698.md"));
   cpSync(join(repo, "tests/fixtures/browser"), articles, { recursive: true });
   mkdirSync(shots, { recursive: true });
+  agentToken = execFileSync(bin, ["token", "create", "--role", "agent", "--name", "browser",
+    "--database-url", join(work, "kbase.db")]).toString().trim();
   server = spawn(bin, ["serve", "--articles", articles, "--data", join(work, "data"),
     "--addr", "127.0.0.1:0", "--templates", join(repo, "templates"), "--no-watch",
     "--database-url", join(work, "kbase.db")],
@@ -217,6 +219,32 @@ test("Copy for ticket copies the title, the link to the fix and its first lines"
     const box = await page.locator("#copy-markdown").boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= width, `the copy fields fit a ${width} px screen`);
     await page.screenshot({ path: join(shots, `copy-for-ticket-${width}.png`), fullPage: true });
+    assertLocal(requests);
+    await context.close();
+  }
+});
+
+test("the insights page signs an agent in and lists what is missing", async () => {
+  await fetch(`${base}/api/v1/search?q=event+id+39117`);
+  for (const width of [1280, 390]) {
+    const { context, page, requests } = await open({ viewport: { width, height: 900 } });
+    const response = await page.goto(`${base}/insights`);
+    assert.equal(response.status(), 401);
+    await page.fill("#token", agentToken);
+    await page.click("form[action='/insights'] button");
+    await page.waitForURL(`${base}/insights`);
+    // The search above reaches the log within moments.
+    for (let i = 0; i < 50 && !(await page.locator("table.gaps").count()); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await page.reload();
+    }
+    const row = page.locator("table.gaps tr", { hasText: "event 39117" });
+    assert.match(await row.textContent(), /no article/);
+    assert.equal(await row.locator("a[download]").getAttribute("href"), "/insights/template?event=39117");
+    const html = await page.content();
+    const report = await new HtmlValidate({ extends: ["html-validate:standard"] }).validateString(html);
+    assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`)), []);
+    await page.screenshot({ path: join(shots, `insights-${width}.png`), fullPage: true });
     assertLocal(requests);
     await context.close();
   }

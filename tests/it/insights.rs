@@ -480,6 +480,28 @@ async fn did_this_fix_it_is_a_plain_form_refused_from_other_sites_and_limited_pe
         let plain = post_form(&d, url, &no, Some(&cookie), None, [10, 0, 0, 1]).await;
         assert_eq!(plain.status, StatusCode::SEE_OTHER);
 
+        // A browser's `Origin: null` (the page's referrer policy) with its fetch metadata.
+        let mut req = Request::post(url)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "null")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::from(no.clone()))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ClientAddr(IpAddr::from([10, 0, 0, 3])));
+        assert_eq!(send(&d.app, req).await.status, StatusCode::SEE_OTHER);
+        let mut req = Request::post(url)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "null")
+            .header("sec-fetch-site", "cross-site")
+            .header(header::COOKIE, cookie.as_str())
+            .body(Body::from(no.clone()))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ClientAddr(IpAddr::from([10, 0, 0, 3])));
+        assert_eq!(send(&d.app, req).await.status, StatusCode::FORBIDDEN);
+
         // Cross-site: another origin, no token, a wrong token, a token without its cookie.
         for (body, cookie, origin) in [
             (
@@ -522,7 +544,7 @@ async fn did_this_fix_it_is_a_plain_form_refused_from_other_sites_and_limited_pe
 
         // Counted apart from the ticket links.
         let counts = get(&d.app, "/api/v1/articles/Q190698/tickets").await.json();
-        assert_eq!(counts["readers"], json!({"yes": 1, "no": 1}), "{counts}");
+        assert_eq!(counts["readers"], json!({"yes": 1, "no": 2}), "{counts}");
         assert_eq!(counts["outcomes"]["fixed"], 0);
 
         // Ten answers per address in ten minutes; another address is not held back.
