@@ -46,10 +46,8 @@ if [ -z "${KBASE_BENCH_POSTGRES_URL:-}" ]; then
     pg_started=1
     KBASE_BENCH_POSTGRES_URL=$KBASE_TEST_POSTGRES_URL
 fi
-pg_db=0
 fresh_pg() {
-    pg_db=$((pg_db + 1))
-    local name="kbase_bench_$$_$pg_db"
+    local name="kbase_bench_$$_${RANDOM}${RANDOM}"
     python3 - "$KBASE_BENCH_POSTGRES_URL" "$name" <<'PY'
 import subprocess, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
@@ -163,20 +161,30 @@ echo "== search latency at c=32, without and with links written at 200/s"
 start "$(fresh_pg)"
 echo "no writes:        $(wrk_run 32 "$work/paths.lua")"
 python3 - "$port" "$token" "$article" "$duration" >"$work/writer.txt" <<'PY' &
-import http.client, sys, time
+# 200 writes/s from 8 threads, each with its own connection and its share of the pace.
+import http.client, sys, threading, time
 port, token, article, duration = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]) + 2
-conn = http.client.HTTPConnection("127.0.0.1", port)
-start, n, bad = time.monotonic(), 0, 0
-while time.monotonic() - start < duration:
-    due = start + n / 200.0
-    if due > time.monotonic():
-        time.sleep(due - time.monotonic())
-    conn.request("PUT", f"/api/v1/tickets/P{n}/articles/{article}", '{"outcome": "fixed", "event": {"id": 5058}}',
-                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    r = conn.getresponse(); r.read()
-    bad += r.status != 201
-    n += 1
-print(f"{n / (time.monotonic() - start):.0f} writes/s, {bad} not 201")
+threads, rate = 8, 200.0
+done, bad, lock = [0], [0], threading.Lock()
+start = time.monotonic()
+def run(t):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    n = 0
+    while time.monotonic() - start < duration:
+        due = start + (n * threads + t) / rate
+        if due > time.monotonic():
+            time.sleep(due - time.monotonic())
+        conn.request("PUT", f"/api/v1/tickets/P{t}-{n}/articles/{article}", '{"outcome": "fixed", "event": {"id": 5058}}',
+                     {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = conn.getresponse(); r.read()
+        with lock:
+            done[0] += 1
+            bad[0] += r.status != 201
+        n += 1
+ts = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(f"{done[0] / (time.monotonic() - start):.0f} writes/s, {bad[0]} not 201")
 PY
 writer=$!
 sleep 1

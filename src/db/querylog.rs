@@ -85,26 +85,36 @@ pub fn normalise(words: &str) -> String {
     seen.join(" ")
 }
 
+/// Rows per `INSERT` statement: one statement per row costs a round trip each (to
+/// SQLite's worker thread, or to PostgreSQL), which at thousands of searches a second
+/// is most of the log's cost.
+const ROWS_PER_INSERT: usize = 64;
+const COLUMNS: usize = 15;
+
+/// One row of `query_log`.
+struct LogRow<'a> {
+    log: &'a Logged,
+    query: String,
+    top_ids: String,
+    words: &'a str,
+    source: Option<String>,
+    event: Option<i64>,
+    code: Option<String>,
+    lead: bool,
+}
+
 /// Writes `batch` in one transaction (one row per event or code asked about, or one row
-/// for a search of neither).
+/// for a search of neither), many rows to a statement.
 pub async fn write(db: &Db, batch: &[Logged]) -> Result<(), DbError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let sql = db.sql(
-        "INSERT INTO query_log (at_ms, day, via, query, read_as, normalised, event_source, \
-         event_id, code, hits, lead, top_ids, top_id, client, ticket) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    );
-    let mut tx = db.begin_write().await?;
+    let mut rows = Vec::with_capacity(batch.len());
     for l in batch {
         let query: String = l.query.chars().take(MAX_QUERY_CHARS).collect();
         let top_ids = l.top.join(" ");
-        let subjects: Vec<(Option<&str>, Option<u32>, Option<&str>)> = l
+        let mut subjects: Vec<(Option<String>, Option<i64>, Option<String>)> = l
             .events
             .iter()
-            .map(|(s, id)| (s.as_deref(), Some(*id), None))
-            .chain(l.codes.iter().map(|c| (None, None, Some(c.as_str()))))
+            .map(|(s, id)| (s.clone(), Some(i64::from(*id)), None))
+            .chain(l.codes.iter().map(|c| (None, None, Some(c.clone()))))
             .collect();
         // A search of words groups by its words; one that asked for an event, a code or
         // an article is counted under those instead.
@@ -113,31 +123,71 @@ pub async fn write(db: &Db, batch: &[Logged]) -> Result<(), DbError> {
         } else {
             ""
         };
-        let rows = if subjects.is_empty() {
-            vec![(None, None, None)]
-        } else {
-            subjects
-        };
-        for (i, (source, event, code)) in rows.into_iter().enumerate() {
-            sqlx::query(&sql)
+        if subjects.is_empty() {
+            subjects.push((None, None, None));
+        }
+        for (i, (source, event, code)) in subjects.into_iter().enumerate() {
+            rows.push(LogRow {
+                log: l,
+                query: query.clone(),
+                top_ids: top_ids.clone(),
+                words,
+                source,
+                event,
+                code,
+                lead: i == 0,
+            });
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        // SQLite gets bare `?` placeholders: binding a numbered one makes it look the
+        // number up in a list of all of them, which for hundreds is most of the cost.
+        let sqlite = db.backend() == super::Backend::Sqlite;
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cells: Vec<String> = (1..=COLUMNS)
+                    .map(|c| {
+                        if sqlite {
+                            "?".to_owned()
+                        } else {
+                            format!("${}", r * COLUMNS + c)
+                        }
+                    })
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO query_log (at_ms, day, via, query, read_as, normalised, \
+             event_source, event_id, code, hits, lead, top_ids, top_id, client, ticket) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let l = r.log;
+            q = q
                 .bind(l.at_ms)
                 .bind(l.at_ms.div_euclid(DAY_MS))
                 .bind(l.via.as_str())
-                .bind(query.clone())
+                .bind(r.query.clone())
                 .bind(l.read_as.clone())
-                .bind(words.to_owned())
-                .bind(source.map(str::to_owned))
-                .bind(event.map(i64::from))
-                .bind(code.map(str::to_owned))
+                .bind(r.words.to_owned())
+                .bind(r.source.clone())
+                .bind(r.event)
+                .bind(r.code.clone())
                 .bind(i64::try_from(l.hits).unwrap_or(i64::MAX))
-                .bind(i64::from(i == 0))
-                .bind(top_ids.clone())
+                .bind(i64::from(r.lead))
+                .bind(r.top_ids.clone())
                 .bind(l.top.first().cloned())
                 .bind(l.client.clone())
-                .bind(l.ticket.clone())
-                .execute(&mut *tx)
-                .await?;
+                .bind(l.ticket.clone());
         }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

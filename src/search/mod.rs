@@ -351,13 +351,13 @@ impl Engine {
             return Ok(None);
         }
         let events = crate::db::links::asked_events(&parsed.event_ids, &parsed.sources);
-        let mut by_doc = std::collections::HashMap::new();
+        let mut docs = Vec::new();
         for (article, lift) in table.lifts(&events, &parsed.codes) {
             if let Some(at) = self.find_id(searcher, &article)? {
-                by_doc.insert(at, lift * OUTCOME_LIFT);
+                docs.push((at, lift * OUTCOME_LIFT));
             }
         }
-        Ok((!by_doc.is_empty()).then(|| std::sync::Arc::new(by_doc)))
+        Ok(order::lifts(docs))
     }
 
     /// Runs an already understood query (the search box's, or one built from a ticket by

@@ -17,8 +17,26 @@ use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
 /// Score added to some documents: by what tickets recorded for the event or code the
-/// query names. `None` (no links for it) costs nothing per match.
-pub(crate) type Lifts = Option<Arc<HashMap<DocAddress, Score>>>;
+/// query names, by segment ordinal, each segment's documents sorted. `None` (no links for
+/// it) costs nothing per match, and neither does a segment with none of them; otherwise
+/// a match costs a binary search of the few documents lifted in its segment.
+pub(crate) type Lifts = Option<Arc<HashMap<u32, Vec<(DocId, Score)>>>>;
+
+/// [`Lifts`] from documents and their lifts.
+pub(crate) fn lifts(docs: impl IntoIterator<Item = (DocAddress, Score)>) -> Lifts {
+    let mut by_segment: HashMap<u32, Vec<(DocId, Score)>> = HashMap::new();
+    for (at, lift) in docs {
+        by_segment
+            .entry(at.segment_ord)
+            .or_default()
+            .push((at.doc_id, lift));
+    }
+    for docs in by_segment.values_mut() {
+        docs.sort_by_key(|d| d.0);
+        docs.dedup_by_key(|d| d.0);
+    }
+    (!by_segment.is_empty()).then(|| Arc::new(by_segment))
+}
 
 /// A match's place in the hit order: its score, then (reversed, so that the larger key
 /// is the earlier hit) its id's place among all ids.
@@ -96,18 +114,20 @@ impl IdOrder {
         TopDocs::with_limit(limit.max(1)).tweak_score(move |reader: &SegmentReader| {
             let ord = order.segments.get(&reader.segment_id()).copied();
             let places = ord.and_then(|ord| order.places.get(ord).cloned());
-            let lifts = lifts.clone();
+            let mine: Vec<(DocId, Score)> = match (&lifts, ord) {
+                (Some(l), Some(ord)) => l.get(&(ord as u32)).cloned().unwrap_or_default(),
+                _ => Vec::new(),
+            };
             move |doc: DocId, score: Score| {
                 let place = places
                     .as_ref()
                     .and_then(|p| p.get(doc as usize).copied())
                     .unwrap_or(u32::MAX);
-                let lift = match (&lifts, ord) {
-                    (Some(l), Some(ord)) => l
-                        .get(&DocAddress::new(ord as u32, doc))
-                        .copied()
-                        .unwrap_or(0.0),
-                    _ => 0.0,
+                let lift = if mine.is_empty() {
+                    0.0
+                } else {
+                    mine.binary_search_by_key(&doc, |d| d.0)
+                        .map_or(0.0, |i| mine[i].1)
                 };
                 (score + lift, Reverse(place))
             }

@@ -155,6 +155,10 @@ pub(super) struct Shared {
     db_down: AtomicBool,
     /// When the database's being out of reach was last logged (seconds since start).
     db_warned: std::sync::atomic::AtomicU64,
+    /// Writes of links made (counted before each refresh they wait for) and the count
+    /// the last refresh covered, under the lock that lets one refresh run at a time.
+    writes: std::sync::atomic::AtomicU64,
+    refreshed: tokio::sync::Mutex<u64>,
     /// Searches on their way to the query log.
     query_log: super::insights::QueryLog,
     /// "Did this fix it?" answers per client address, for the per-address limit.
@@ -223,6 +227,8 @@ impl AppState {
             outcomes: RwLock::new(Arc::default()),
             db_down: AtomicBool::new(false),
             db_warned: std::sync::atomic::AtomicU64::new(0),
+            writes: std::sync::atomic::AtomicU64::new(0),
+            refreshed: tokio::sync::Mutex::new(0),
             query_log,
             feedback_limit: super::forms::RateLimit::new(
                 config::FEEDBACK_PER_WINDOW,
@@ -301,6 +307,21 @@ impl AppState {
         self.0.db.get().ok_or_else(|| {
             ApiError::unavailable("no_database", "this server keeps no ticket links")
         })
+    }
+
+    /// Reads the ticket outcomes again after a link written here, so that the next search
+    /// here ranks by it. Writers arriving together share one read: each waits for a read
+    /// begun after its write, and one read covers every write counted before it began,
+    /// so the table is read once per burst of writes, not once per write.
+    pub async fn refresh_after_write(&self) {
+        let mine = self.0.writes.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut refreshed = self.0.refreshed.lock().await;
+        if *refreshed >= mine {
+            return;
+        }
+        let covers = self.0.writes.load(Ordering::Acquire);
+        self.refresh_outcomes().await;
+        *refreshed = covers;
     }
 
     /// Reads the ticket outcomes again (every 2 s while serving, and after each link

@@ -364,7 +364,7 @@ pub async fn put_link(
         let db = state.db()?;
         let (stored, created) =
             links::put(db, &ticket, &article, outcome, &input, &who.name).await?;
-        state.refresh_outcomes().await;
+        state.refresh_after_write().await;
         let status = if created {
             StatusCode::CREATED
         } else {
@@ -399,7 +399,7 @@ pub async fn delete_link(
         check_ticket(&ticket)?;
         let article = article_id(&state, &article).unwrap_or(article);
         let deleted = links::delete(state.db()?, &ticket, &article).await?;
-        state.refresh_outcomes().await;
+        state.refresh_after_write().await;
         if deleted {
             Ok::<_, ApiError>(StatusCode::NO_CONTENT.into_response())
         } else {
