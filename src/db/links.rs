@@ -172,7 +172,7 @@ pub async fn put(
     let existed = sqlx::query(&exists)
         .bind(ticket)
         .bind(article)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .is_some();
     let upsert = db.sql(
@@ -196,7 +196,7 @@ pub async fn put(
         .bind(input.query.clone())
         .bind(token)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let read = db
         .sql(&format!(
@@ -207,7 +207,7 @@ pub async fn put(
         &sqlx::query(&read)
             .bind(ticket)
             .bind(article)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?,
     )?;
     tx.commit().await?;

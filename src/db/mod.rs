@@ -125,6 +125,36 @@ impl DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: this process's writers queue here, in order,
+    /// instead of polling SQLite's lock (whose waits grow to 100 ms a try).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A transaction that writes, holding this process's turn to write on SQLite
+/// ([`Db::begin_write`]).
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then gives the turn to the next writer.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -176,7 +206,11 @@ impl Db {
                 url: shown.clone(),
                 source,
             })?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            writer: std::sync::Arc::default(),
+        };
         // sqlx locks PostgreSQL while it migrates; for SQLite, whose migrator takes no
         // lock, a file beside the database makes processes starting together take turns
         // (otherwise the second fails creating a table the first just made).
@@ -198,15 +232,25 @@ impl Db {
         self.backend
     }
 
-    /// A transaction that will write: on SQLite it takes the write lock at its start
-    /// (`BEGIN IMMEDIATE`), waiting up to the busy timeout for it, so that a transaction
-    /// that reads first never fails to upgrade its lock when another writer went first.
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    /// A transaction that will write: on SQLite it waits for this process's turn, then
+    /// takes the write lock at its start (`BEGIN IMMEDIATE`, waiting up to the busy
+    /// timeout for another process), so that a transaction that reads first never fails
+    /// to upgrade its lock when another writer went first.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(ACQUIRE_TIMEOUT, self.writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Ok(WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 

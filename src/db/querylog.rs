@@ -187,7 +187,7 @@ pub async fn write(db: &Db, batch: &[Logged]) -> Result<(), DbError> {
                 .bind(l.client.clone())
                 .bind(l.ticket.clone());
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut **tx).await?;
     }
     tx.commit().await?;
     Ok(())
