@@ -513,6 +513,8 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
     params(("permalink" = String, Path, description = "`Q190698` or `KB190698`, any case.")),
     responses(
         (status = 301, description = "To `/kb/{id}`."),
+        (status = 200, description = "Not a permalink but one of the pages that share this shape (`/search`, `/events`, `/products`, `/eventviewer`, `/insights`): the page.", content_type = "text/html"),
+        (status = 401, description = "`/insights` without a token: its sign-in form.", content_type = "text/html"),
         (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn permalink(

@@ -53,6 +53,8 @@ const DAY_MS: i64 = 86_400_000;
 pub struct QueryLog {
     tx: mpsc::Sender<Logged>,
     rx: Mutex<Option<mpsc::Receiver<Logged>>>,
+    /// Tells the writer the server is stopping: write what is queued, then end.
+    stop: tokio::sync::Notify,
 }
 
 impl QueryLog {
@@ -62,7 +64,13 @@ impl QueryLog {
         QueryLog {
             tx,
             rx: Mutex::new(Some(rx)),
+            stop: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Asks the writer to write what is queued and end ([`write_queries`] returns).
+    pub fn stop(&self) {
+        self.stop.notify_one();
     }
 }
 
@@ -171,39 +179,64 @@ pub async fn write_queries(state: AppState) {
         .ok()
         .and_then(|mut rx| rx.take());
     let Some(mut rx) = taken else { return };
+    let stop = &state.query_log().stop;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
-        if rx.recv_many(&mut batch, BATCH).await == 0 {
-            return;
-        }
-        if batch.len() < BATCH {
-            tokio::time::sleep(GATHER).await;
-            while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(r) => batch.push(r),
-                    Err(_) => break,
+        // No database yet: hold the batch (the queue fills meanwhile, and its drops are
+        // counted) and look again every second.
+        if !batch.is_empty() && state.db().is_err() {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                () = stop.notified() => {
+                    state.metrics().query_log_dropped("database", batch.len() + rx.len());
+                    return;
                 }
+            }
+        }
+        let mut stopping = tokio::select! {
+            n = rx.recv_many(&mut batch, BATCH) => {
+                if n == 0 {
+                    return;
+                }
+                false
+            }
+            () = stop.notified() => true,
+        };
+        if !stopping && batch.len() < BATCH {
+            tokio::select! {
+                () = tokio::time::sleep(GATHER) => {}
+                () = stop.notified() => stopping = true,
+            }
+        }
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
             }
         }
         state.metrics().query_log_queue(rx.len());
-        let db = loop {
-            match state.db() {
-                Ok(db) => break db,
-                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
-            }
-        };
-        match querylog::write(db, &batch).await {
-            Ok(()) => state.metrics().query_log_written(batch.len()),
-            Err(e) => {
-                if e.is_unavailable() {
-                    state.database_down(&e.to_string());
-                } else {
-                    tracing::warn!("the query log could not be written: {e}");
+        if let Ok(db) = state.db() {
+            match querylog::write(db, &batch).await {
+                Ok(()) => state.metrics().query_log_written(batch.len()),
+                Err(e) => {
+                    if e.is_unavailable() {
+                        state.database_down(&e.to_string());
+                    } else {
+                        tracing::warn!("the query log could not be written: {e}");
+                    }
+                    state.metrics().query_log_dropped("database", batch.len());
                 }
-                state.metrics().query_log_dropped("database", batch.len());
             }
+            batch.clear();
+        } else if stopping {
+            state
+                .metrics()
+                .query_log_dropped("database", batch.len() + rx.len());
+            return;
         }
-        batch.clear();
+        if stopping && rx.is_empty() {
+            return;
+        }
     }
 }
 

@@ -51,6 +51,7 @@ pub async fn serve(
         }
     });
     let query_log = tokio::spawn(super::insights::write_queries(state.clone()));
+    let state_for_log = state.clone();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -93,7 +94,14 @@ pub async fn serve(
         }
     }
     upkeep.abort();
-    query_log.abort();
+    // What searches queued reaches the log before the server ends (a second at most).
+    state_for_log.query_log().stop();
+    if tokio::time::timeout(Duration::from_secs(1), query_log)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the query log's last searches could not be written in time");
+    }
     Ok(())
 }
 

@@ -700,3 +700,28 @@ fn unescape(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
 }
+
+#[tokio::test]
+async fn searches_queued_when_the_server_stops_still_reach_the_log() {
+    let d = desks().await.remove(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(kbase::server::serve(
+        listener,
+        d.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let answer = reqwest::get(format!("http://{addr}/api/v1/search?q=event+id+5058"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    // At once: the writer is still gathering its batch.
+    stop.send(()).unwrap();
+    served.await.unwrap().unwrap();
+    let demand = kbase::db::querylog::demand(&d.db, 0).await.unwrap();
+    assert_eq!(demand.len(), 1, "{demand:?}");
+    assert_eq!(demand[0].searches, 1);
+}
