@@ -91,7 +91,7 @@ pub async fn verify(state: &AppState, given: &str) -> Result<Option<Bearer>, Api
 }
 
 /// 401 with `WWW-Authenticate: Bearer`.
-fn unauthorised() -> ApiError {
+pub(super) fn unauthorised() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
