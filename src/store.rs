@@ -8,6 +8,8 @@
 //! turns such a burst into one signal. Nothing here reads article contents.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
@@ -24,29 +26,40 @@ pub struct Watcher {
     _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     /// The folder as named.
     root: PathBuf,
-    /// Which folder that name meant when the watch began (device and inode).
-    identity: Option<(u64, u64)>,
+    /// Which folder that name meant when the watch began (device, inode, birth time).
+    identity: Option<Identity>,
+    /// Set when the operating system said the watched folder itself went away. A
+    /// folder made anew can get the freed inode back, so the identity alone may not
+    /// tell the new folder from the old.
+    gone: Arc<AtomicBool>,
 }
+
+/// What tells one folder from another that later carries the same name: device and
+/// inode, and the birth time where the file system keeps one (an inode number is
+/// reused as soon as it is freed).
+type Identity = (u64, u64, Option<std::time::SystemTime>);
 
 impl Watcher {
     /// Whether the watched name now means another folder (or none): a folder deleted and
     /// made anew, or replaced by a rename, is not the one the operating system watches.
     pub fn is_stale(&self) -> bool {
-        identity(&self.root) != self.identity
+        self.gone.load(Ordering::SeqCst) || identity(&self.root) != self.identity
     }
 }
 
-/// The device and inode of the folder `path` names now.
+/// The device, inode and birth time of the folder `path` names now.
 #[cfg(unix)]
-fn identity(path: &Path) -> Option<(u64, u64)> {
+fn identity(path: &Path) -> Option<Identity> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.created().ok()))
 }
 
-/// Without inodes, a folder is taken to stay the same.
+/// Without inodes, a folder is taken to stay the same unless its removal was seen.
 #[cfg(not(unix))]
-fn identity(_: &Path) -> Option<(u64, u64)> {
-    Some((0, 0))
+fn identity(_: &Path) -> Option<Identity> {
+    Some((0, 0, None))
 }
 
 /// Whether `path` may hold or be an article: Markdown files, and folders (a folder moved
@@ -79,9 +92,17 @@ pub fn watch_filtered(
 ) -> Result<Watcher> {
     let base = root.canonicalize().map_err(|e| Error::io(root, e))?;
     let filter_root = base.clone();
+    let gone = Arc::new(AtomicBool::new(false));
+    let gone_seen = Arc::clone(&gone);
+    let identity_at_start = identity(root);
     let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
         match result {
             Ok(events) => {
+                if events.iter().any(|e| {
+                    matches!(e.kind, EventKind::Remove(_)) && e.paths.contains(&filter_root)
+                }) {
+                    gone_seen.store(true, Ordering::SeqCst);
+                }
                 let paths: Vec<PathBuf> = events
                     .iter()
                     .filter(|e| !matches!(e.kind, EventKind::Access(_)))
@@ -115,7 +136,8 @@ pub fn watch_filtered(
     Ok(Watcher {
         _debouncer: debouncer,
         root: root.to_path_buf(),
-        identity: identity(root),
+        identity: identity_at_start,
+        gone,
     })
 }
 
@@ -132,5 +154,25 @@ mod tests {
         assert!(!concerns_articles(root, Path::new("/a/Q1.md.swp")));
         assert!(!concerns_articles(root, Path::new("/a/.git/Q1.md")));
         assert!(!concerns_articles(root, Path::new("/a/.Q1.md.tmp")));
+    }
+
+    #[test]
+    fn a_folder_deleted_and_made_anew_under_its_name_is_stale_even_with_its_inode_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("articles");
+        std::fs::create_dir(&root).unwrap();
+        let w = watch(&root, |_| {}).unwrap();
+        assert!(!w.is_stale());
+        std::fs::remove_dir(&root).unwrap();
+        // Made anew at once: ext4 hands the freed inode straight back.
+        std::fs::create_dir(&root).unwrap();
+        let started = std::time::Instant::now();
+        while !w.is_stale() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the replaced folder was never seen as replaced"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
