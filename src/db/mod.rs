@@ -13,13 +13,15 @@
 //!
 //! Layout: `tokens` (API tokens, stored hashed), `links` (ticket links and their counts),
 //! `querylog` (what was searched for, and the gaps and demand read from it), `feedback`
-//! (readers' "Did this fix it?").
+//! (readers' "Did this fix it?"), `sessions` (web pages signed in with a token, stored
+//! hashed).
 //! SQL is written once, with PostgreSQL's `$1` placeholders; [`Db::sql`] gives SQLite
 //! its numbered `?1` form of the same.
 
 pub mod feedback;
 pub mod links;
 pub mod querylog;
+pub mod sessions;
 pub mod tokens;
 
 use std::borrow::Cow;
@@ -85,6 +87,9 @@ pub enum DbError {
     /// The backup file exists already.
     #[error("{}: exists already; name a new file", .0.display())]
     BackupExists(PathBuf),
+    /// The operating system gave no random bytes for a secret (a session's).
+    #[error("no random bytes for a secret: {0}")]
+    NoRandom(String),
 }
 
 impl DbError {
@@ -319,6 +324,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "query log and feedback",
         include_str!("migrations/sqlite/0002_query_log_and_feedback.sql"),
         include_str!("migrations/postgres/0002_query_log_and_feedback.sql"),
+    ),
+    (
+        3,
+        "sessions",
+        include_str!("migrations/sqlite/0003_sessions.sql"),
+        include_str!("migrations/postgres/0003_sessions.sql"),
     ),
 ];
 

@@ -166,6 +166,8 @@ pub async fn revoke(db: &Db, name: &str) -> Result<(), TokenError> {
     if done.rows_affected() == 0 {
         return Err(TokenError::NoSuchToken(name.to_owned()));
     }
+    // Its web sessions end too (`Db::session` refuses them anyway, should this fail).
+    db.revoke_sessions_of(name).await?;
     Ok(())
 }
 

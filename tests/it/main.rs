@@ -13,6 +13,7 @@ mod read_only;
 mod render;
 mod search;
 mod server;
+mod sessions;
 mod tickets;
 
 use std::path::{Path, PathBuf};
