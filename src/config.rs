@@ -43,6 +43,10 @@ pub const ENV_SYNONYMS: &str = "KBASE_SYNONYMS";
 /// Environment variable capping the requests served at once (see
 /// [`DEFAULT_MAX_IN_FLIGHT`]).
 pub const ENV_MAX_IN_FLIGHT: &str = "KBASE_MAX_IN_FLIGHT";
+/// Environment variable fixing the day `kbase check` takes as today (`YYYY-MM-DD`), so
+/// that review dates give the same verdict in tests and reproducible runs; unset, the
+/// day is today in UTC. Read only by the command line, and not shown in its help.
+pub const ENV_TODAY: &str = "KBASE_TODAY";
 
 /// Requests served at once before new ones get `503` with `Retry-After`: enough for
 /// bursts on a small machine, few enough that a queue never grows without bound.

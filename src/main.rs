@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use kbase::article::load;
+use kbase::article::{load, Date};
 use kbase::config;
 use kbase::diagnostic::Severity;
 use kbase::legacy;
@@ -125,6 +125,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Report articles due for review as errors (exit code 1), not warnings.
+        #[arg(long)]
+        strict: bool,
+        /// Instead of the report, list the articles due for review (`review_by` today or
+        /// earlier) by owner, oldest first.
+        #[arg(long, conflicts_with = "strict")]
+        due: bool,
     },
     /// Search the articles from the command line.
     Search {
@@ -200,14 +207,26 @@ struct DataArg {
 enum Format {
     /// `file:line:column: severity: message` lines and a summary.
     Human,
-    /// One JSON object per line per diagnostic; the summary goes to stderr.
+    /// One JSON object per line per diagnostic (with `--due`, one array of articles);
+    /// the summary goes to stderr.
     Json,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { articles, format } => check(&articles.articles, format),
+        Command::Check {
+            articles,
+            format,
+            strict,
+            due,
+        } => today().and_then(|today| {
+            if due {
+                check_due(&articles.articles, format, today)
+            } else {
+                check(&articles.articles, format, today, strict)
+            }
+        }),
         Command::Serve {
             articles,
             data,
@@ -571,9 +590,29 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(root: &std::path::Path, format: Format) -> kbase::Result<ExitCode> {
+/// The day review dates are compared with: `KBASE_TODAY` when set (for tests and
+/// reproducible runs), else today in UTC.
+fn today() -> kbase::Result<Date> {
+    match std::env::var_os(config::ENV_TODAY) {
+        None => Ok(Date::today()),
+        Some(value) => {
+            Date::parse(&value.to_string_lossy()).map_err(|problem| kbase::Error::Setting {
+                name: config::ENV_TODAY,
+                problem,
+            })
+        }
+    }
+}
+
+fn check(
+    root: &std::path::Path,
+    format: Format,
+    today: Date,
+    strict: bool,
+) -> kbase::Result<ExitCode> {
     let started = Instant::now();
-    let collection = load::load_dir(root)?;
+    let mut collection = load::load_dir(root)?;
+    collection.check_reviews(today, strict);
     let summary = collection.summary(started.elapsed());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe (`kbase check | head`) is not an error worth reporting.
@@ -593,6 +632,39 @@ fn check(root: &std::path::Path, format: Format) -> kbase::Result<ExitCode> {
     Ok(ExitCode::from(u8::from(
         collection.count(Severity::Error) > 0,
     )))
+}
+
+/// `kbase check --due`: the articles due for review, by owner, oldest first; articles
+/// with errors cannot be listed, and a note on stderr says how many files have them.
+fn check_due(root: &std::path::Path, format: Format, today: Date) -> kbase::Result<ExitCode> {
+    let collection = load::load_dir(root)?;
+    let due = collection.due_for_review(today);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = (|| -> std::io::Result<()> {
+        match format {
+            Format::Json => writeln!(out, "{}", serde_json::to_string(&due).unwrap_or_default())?,
+            Format::Human => {
+                let mut owner = None;
+                for (i, d) in due.iter().enumerate() {
+                    if i == 0 || d.owner.as_deref() != owner {
+                        owner = d.owner.as_deref();
+                        writeln!(out, "{}", owner.unwrap_or("(no owner)"))?;
+                    }
+                    writeln!(out, "  {}  {}  {}  {}", d.review_by, d.id, d.title, d.path)?;
+                }
+            }
+        }
+        out.flush()
+    })();
+    let plural = if due.len() == 1 { "" } else { "s" };
+    eprintln!("{} article{plural} due for review on {today}", due.len());
+    let errors = collection.count(Severity::Error);
+    if errors > 0 {
+        eprintln!(
+            "kbase: note: files with errors are not listed ({errors} found; run `kbase check`)"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -126,6 +126,64 @@ impl Date {
         i64::from(self.year) * 10_000 + i64::from(self.month) * 100 + i64::from(self.day)
     }
 
+    /// The date `days` days after 1970-01-01 (negative: before it), or `None` outside
+    /// years 1 to 9999.
+    ///
+    /// Day counts are what clocks give (`SystemTime`, Unix timestamps); this converts
+    /// them without a date-time library, by Howard Hinnant's `civil_from_days`.
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        // Beyond this no date of years 1..=9999 lies, and the arithmetic stays far from
+        // overflow for any input.
+        if days.unsigned_abs() > 4_000_000 {
+            return None;
+        }
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date::new(u16::try_from(year).ok()?, month as u8, day as u8)
+    }
+
+    /// Days from 1970-01-01 to this date (negative before it): the inverse of
+    /// [`Date::from_days_since_epoch`], so dates can be compared with day counts and
+    /// days between dates are a subtraction.
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's `days_from_civil`.
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year.rem_euclid(400);
+        let mp = if month > 2 { month - 3 } else { month + 9 };
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Today's date in UTC, from the system clock.
+    ///
+    /// Review dates are whole days, and UTC makes a check's verdict the same on every
+    /// machine the same day. A clock set outside years 1 to 9999 gives 1970-01-01 rather
+    /// than a panic. Callers that need a fixed day (tests, reproducible runs) pass their
+    /// own date instead of calling this.
+    pub fn today() -> Date {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let days = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => (after.as_secs() / 86_400) as i64,
+            // Before 1970: round towards the past, as a calendar does.
+            Err(e) => -(e.duration().as_secs().div_ceil(86_400) as i64),
+        };
+        Date::from_days_since_epoch(days).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
     /// Parses exactly `YYYY-MM-DD`.
     pub fn parse(s: &str) -> Result<Date, String> {
         let b = s.as_bytes();
@@ -172,6 +230,53 @@ impl<'de> Deserialize<'de> for Date {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+/// Who may read an article (`visibility:`): everyone, or only signed-in agents.
+///
+/// An article without the key gets the deployment's default, so the field is an
+/// `Option` in the front matter and a missing value is never silently "public".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone who can reach the server, signed in or not.
+    Public,
+    /// Agents only: notes not meant for end users.
+    Internal,
+}
+
+impl Visibility {
+    /// The name as written in front matter, for output and index terms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Internal => "internal",
+        }
+    }
+}
+
+/// Where an article is in its life (`status:`); an article without the key is
+/// published, so existing articles need no edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Being written: not ready for readers.
+    Draft,
+    /// In use: the normal state.
+    Published,
+    /// No longer applies, but kept so links and history still resolve.
+    Retired,
+}
+
+impl Status {
+    /// The name as written in front matter, for output and index terms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Retired => "retired",
+        }
     }
 }
 
@@ -312,6 +417,62 @@ mod tests {
         ] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn day_counts_and_dates_convert_both_ways() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        for (date, days) in [
+            ("1970-01-01", 0),
+            ("1970-01-02", 1),
+            ("1969-12-31", -1),
+            ("2000-02-29", 11_016),
+            ("2000-03-01", 11_017),
+            ("2024-02-29", 19_782),
+            ("2024-03-01", 19_783),
+            ("2100-03-01", 47_541),
+            ("0001-01-01", -719_162),
+            ("9999-12-31", 2_932_896),
+        ] {
+            assert_eq!(d(date).days_since_epoch(), days, "{date}");
+            assert_eq!(Date::from_days_since_epoch(days), Some(d(date)), "{days}");
+        }
+        // 2100 is not a leap year: February 28 is followed by March 1.
+        assert_eq!(
+            Date::from_days_since_epoch(d("2100-02-28").days_since_epoch() + 1),
+            Some(d("2100-03-01"))
+        );
+        // Every day of four centuries round-trips, in order.
+        let start = d("1900-01-01").days_since_epoch();
+        let mut previous = None;
+        for days in start..start + 146_097 {
+            let date = Date::from_days_since_epoch(days).unwrap();
+            assert_eq!(date.days_since_epoch(), days);
+            assert!(previous < Some(date), "{date}");
+            previous = Some(date);
+        }
+        for out_of_range in [-719_163, 2_932_897, i64::MIN, i64::MAX] {
+            assert_eq!(Date::from_days_since_epoch(out_of_range), None);
+        }
+    }
+
+    #[test]
+    fn dates_order_by_year_then_month_then_day() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        assert!(d("1999-12-31") < d("2000-01-01"));
+        assert!(d("2000-01-31") < d("2000-02-01"));
+        assert!(d("2000-02-01") < d("2000-02-02"));
+        assert!(Date::today() > d("2024-01-01"));
+    }
+
+    #[test]
+    fn lifecycle_names_are_lowercase() {
+        assert_eq!(Visibility::Internal.as_str(), "internal");
+        assert_eq!(Status::Retired.as_str(), "retired");
+        assert_eq!(
+            serde_yaml::to_string(&Visibility::Public).unwrap().trim(),
+            "public"
+        );
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! offset. Keys the struct does not know are kept (in [`Parsed::extra`]) and reported as
 //! warnings at their own line, because a typo such as `keyword:` must not vanish silently.
 //!
-//! Over 500 lines with its unit tests (about 460 without): splitting, the typed struct and
+//! Over 500 lines with its unit tests (about 520 without): splitting, the typed struct and
 //! the error locating are one pass over one text, and its tests read best beside it.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::fields::{ArticleId, Date, EventId, Product, BAD_DATE, BAD_EVENT_ID, BAD_ID};
+use super::fields::{
+    ArticleId, Date, EventId, Product, Status, Visibility, BAD_DATE, BAD_EVENT_ID, BAD_ID,
+};
 use crate::diagnostic::Diagnostic;
 
 /// Front matter larger than this is refused: real articles need a few hundred bytes, and
@@ -58,6 +60,27 @@ pub struct FrontMatter {
     /// Ids of related articles.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub see_also: Vec<String>,
+    /// Who may read the article: `public`, or `internal` for agents only (notes that
+    /// must not reach end users). Absent means the deployment's default (the server's
+    /// `--default-visibility`, public unless set), so a site can start closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    /// `draft`, `published` or `retired`; absent means published, so articles written
+    /// before the field existed need no edit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// A person or address responsible for the article: who `kbase check --due` asks
+    /// to review it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The date by which the article should be reviewed: past it, `kbase check` warns,
+    /// so content about changing systems does not go stale unnoticed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_by: Option<Date>,
+    /// The last day the article is valid: after it, anonymous readers no longer see it
+    /// (a workaround for a bug a release fixes, an announcement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Date>,
     /// Where the article came from, set by the importer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
@@ -87,7 +110,8 @@ pub struct Origin {
 }
 
 impl FrontMatter {
-    /// Checks the invariants serde cannot: required fields present and non-empty.
+    /// Checks the invariants serde cannot: required fields present and non-empty, an
+    /// `owner` that names someone, and a `valid_to` not before `published`.
     ///
     /// `lines` tells where keys are, so errors point at them; `start_line` is the file line
     /// of the opening `---`, used when the key is absent altogether.
@@ -110,6 +134,31 @@ impl FrontMatter {
                 1,
                 "the front matter has no `title`",
             ));
+        }
+        // `owner:` with nothing after it reads as no owner; it is still a mistake.
+        let owner_empty = match &self.owner {
+            Some(owner) => owner.trim().is_empty(),
+            None => lines.line_of("owner").is_some(),
+        };
+        if owner_empty {
+            out.push(Diagnostic::error(
+                "empty-owner",
+                lines.line_of("owner").unwrap_or(start_line),
+                1,
+                "`owner` is empty: name a person or address, or remove the key",
+            ));
+        }
+        if let (Some(valid_to), Some(published)) = (self.valid_to, self.published) {
+            if valid_to < published {
+                out.push(Diagnostic::error(
+                    "valid-to-before-published",
+                    lines.line_of("valid_to").unwrap_or(start_line),
+                    1,
+                    format!(
+                        "`valid_to` {valid_to} is before `published` {published}: anonymous readers would never see it"
+                    ),
+                ));
+            }
         }
         out
     }
@@ -177,7 +226,7 @@ pub(crate) fn split(text: &str) -> Result<Split<'_>, Diagnostic> {
 pub(crate) struct Parsed {
     /// The fields, `None` when an error made them unusable.
     pub front: Option<FrontMatter>,
-    /// Unknown keys and their values, by path (`owner`, `events[0].note`).
+    /// Unknown keys and their values, by path (`author`, `events[0].note`).
     pub extra: BTreeMap<String, serde_yaml::Value>,
     /// Errors and warnings, at file positions.
     pub diagnostics: Vec<Diagnostic>,
@@ -259,14 +308,19 @@ fn located_error(
     err: &serde_yaml::Error,
 ) -> Diagnostic {
     let (mut line, mut column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
+    // "variant" is serde's word for an enum's value (`visibility: secret`); people
+    // write values.
     let message = shift_lines(&strip_location(&err.to_string()), offset)
-        .replace("duplicate field", "duplicate key");
+        .replace("duplicate field", "duplicate key")
+        .replace("unknown variant", "unknown value");
     let code = if message.contains(BAD_ID) {
         "bad-id"
     } else if message.contains(BAD_DATE) {
         "bad-date"
     } else if message.contains(BAD_EVENT_ID) {
         "bad-event-id"
+    } else if message.contains("unknown value") {
+        "bad-value"
     } else if message.contains("duplicate key") || message.contains("duplicate entry") {
         "duplicate-key"
     } else if serde_yaml::from_str::<serde_yaml::Value>(yaml).is_err() {
@@ -515,7 +569,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_kept_and_located() {
         let p =
-            parse_yaml("id: a\ntitle: t\nowner: me\nevents:\n  - id: 1\n  - id: 2\n    note: x\n");
+            parse_yaml("id: a\ntitle: t\nauthor: me\nevents:\n  - id: 1\n  - id: 2\n    note: x\n");
         let warnings: Vec<_> = p
             .diagnostics
             .iter()
@@ -524,7 +578,11 @@ mod tests {
         assert_eq!(
             warnings,
             [
-                ("unknown-key", 4, "unknown key `owner` is kept but not used"),
+                (
+                    "unknown-key",
+                    4,
+                    "unknown key `author` is kept but not used"
+                ),
                 (
                     "unknown-key",
                     8,
@@ -532,9 +590,155 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(p.extra["owner"], serde_yaml::Value::from("me"));
+        assert_eq!(p.extra["author"], serde_yaml::Value::from("me"));
         assert_eq!(p.extra["events[1].note"], serde_yaml::Value::from("x"));
         assert!(p.front.is_some());
+    }
+
+    /// The (code, line, column, message) of each diagnostic.
+    fn found(p: &Parsed) -> Vec<(&'static str, usize, usize, String)> {
+        p.diagnostics
+            .iter()
+            .map(|d| (d.code, d.line, d.column, d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn lifecycle_fields_are_read() {
+        let p = parse_yaml(
+            "id: a\ntitle: t\npublished: 2020-01-01\nvisibility: internal\nstatus: retired\n\
+             owner: helpdesk@example.com\nreview_by: 2024-02-29\nvalid_to: 2020-01-01\n",
+        );
+        assert_eq!(found(&p), []);
+        let f = p.front.unwrap();
+        assert_eq!(f.visibility, Some(Visibility::Internal));
+        assert_eq!(f.status, Some(Status::Retired));
+        assert_eq!(f.owner.as_deref(), Some("helpdesk@example.com"));
+        assert_eq!(f.review_by, Date::new(2024, 2, 29));
+        assert_eq!(f.valid_to, Date::new(2020, 1, 1));
+        let p = parse_yaml("id: a\ntitle: t\nvisibility: public\nstatus: draft\n");
+        let f = p.front.unwrap();
+        assert_eq!(
+            (f.visibility, f.status),
+            (Some(Visibility::Public), Some(Status::Draft))
+        );
+        assert_eq!(
+            parse_yaml("id: a\ntitle: t\nstatus: published\n")
+                .front
+                .unwrap()
+                .status,
+            Some(Status::Published)
+        );
+    }
+
+    #[test]
+    fn absent_lifecycle_fields_are_none_and_not_written() {
+        let p = parse_yaml("id: a\ntitle: t\n");
+        let f = p.front.unwrap();
+        assert_eq!(
+            (f.visibility, f.status, &f.owner, f.review_by, f.valid_to),
+            (None, None, &None, None, None)
+        );
+        assert_eq!(serde_yaml::to_string(&f).unwrap(), "id: a\ntitle: t\n");
+    }
+
+    #[test]
+    fn lifecycle_fields_round_trip_in_order() {
+        let yaml = "id: a\ntitle: t\nsee_also:\n- b\nvisibility: internal\nstatus: draft\n\
+                    owner: Ops\nreview_by: 2025-01-31\nvalid_to: 2026-12-31\n";
+        let f = parse_yaml(yaml).front.unwrap();
+        assert_eq!(serde_yaml::to_string(&f).unwrap(), yaml);
+    }
+
+    #[test]
+    fn unknown_lifecycle_values_are_located_and_name_the_allowed_ones() {
+        let p = parse_yaml("id: a\ntitle: t\nvisibility: secret\n");
+        assert!(p.front.is_none());
+        assert_eq!(
+            found(&p),
+            [(
+                "bad-value",
+                4,
+                13,
+                "visibility: unknown value `secret`, expected `public` or `internal`".into()
+            )]
+        );
+        let p = parse_yaml("id: a\ntitle: t\n\nstatus: Published\n");
+        assert_eq!(
+            found(&p),
+            [(
+                "bad-value",
+                5,
+                9,
+                "status: unknown value `Published`, expected one of `draft`, `published`, `retired`"
+                    .into()
+            )]
+        );
+        let p = parse_yaml("id: a\ntitle: t\nstatus: [draft]\n");
+        assert_eq!(p.diagnostics[0].code, "wrong-type");
+        assert_eq!(p.diagnostics[0].line, 4);
+    }
+
+    #[test]
+    fn bad_review_dates_are_located() {
+        let p = parse_yaml("id: a\ntitle: t\nreview_by: 2023-02-29\n");
+        assert_eq!(
+            found(&p),
+            [(
+                "bad-date",
+                4,
+                12,
+                "review_by: `2023-02-29` is not a valid date: write YYYY-MM-DD".into()
+            )]
+        );
+        let p = parse_yaml("id: a\ntitle: t\nowner: x\nvalid_to: 31.12.2025\n");
+        assert_eq!(
+            (p.diagnostics[0].code, p.diagnostics[0].line),
+            ("bad-date", 5)
+        );
+    }
+
+    #[test]
+    fn an_owner_must_name_someone() {
+        for yaml in [
+            "id: a\ntitle: t\nowner: \"\"\n",
+            "id: a\ntitle: t\nowner: \"  \"\n",
+            "id: a\ntitle: t\nowner:\n",
+        ] {
+            let p = parse_yaml(yaml);
+            assert_eq!(
+                found(&p),
+                [(
+                    "empty-owner",
+                    4,
+                    1,
+                    "`owner` is empty: name a person or address, or remove the key".into()
+                )],
+                "{yaml}"
+            );
+        }
+    }
+
+    #[test]
+    fn valid_to_may_not_precede_published() {
+        let p = parse_yaml("id: a\ntitle: t\npublished: 2020-05-02\nvalid_to: 2020-05-01\n");
+        assert_eq!(
+            found(&p),
+            [(
+                "valid-to-before-published",
+                5,
+                1,
+                "`valid_to` 2020-05-01 is before `published` 2020-05-02: anonymous readers would never see it"
+                    .into()
+            )]
+        );
+        // The same day is fine, and so is a `valid_to` without `published`.
+        for yaml in [
+            "id: a\ntitle: t\npublished: 2020-05-02\nvalid_to: 2020-05-02\n",
+            "id: a\ntitle: t\nvalid_to: 1990-01-01\n",
+        ] {
+            assert_eq!(found(&parse_yaml(yaml)), [], "{yaml}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{check, parse_bytes, Article};
+use super::{check, parse_bytes, Article, Date};
 use crate::diagnostic::{Diagnostic, FileDiagnostic, Severity};
 use crate::error::{Error, Result};
 
@@ -47,6 +47,32 @@ impl Collection {
             .iter()
             .filter(|d| d.diagnostic.severity == severity)
             .count()
+    }
+
+    /// Adds a `due-for-review` diagnostic for each article whose `review_by` is before
+    /// `today`: a warning, or an error when `strict`. Separate from [`load_dir`] because
+    /// the verdict depends on the day, which only the caller knows (`kbase check` may be
+    /// told a fixed one).
+    pub fn check_reviews(&mut self, today: Date, strict: bool) {
+        let severity = if strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let found = self
+            .articles
+            .iter()
+            .filter_map(|a| check::check_review(&a.article, &a.path, today, severity));
+        self.diagnostics.extend(found);
+        self.diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+
+    /// The usable articles due for review on `today`, as [`check::due_for_review`]
+    /// orders them.
+    pub fn due_for_review(&self, today: Date) -> Vec<check::DueReview> {
+        let articles = self.articles.iter().map(|a| (&a.article, a.path.as_path()));
+        check::due_for_review(articles, today)
     }
 }
 

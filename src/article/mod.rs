@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use fields::{is_valid_id, ArticleId, Date, EventId, Product};
+pub use fields::{is_valid_id, ArticleId, Date, EventId, Product, Status, Visibility};
 pub use front_matter::{EventRef, FrontMatter, Origin};
 pub use section::{Section, SectionKind};
 pub use source::decode;

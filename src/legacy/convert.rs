@@ -149,6 +149,9 @@ pub fn convert(bytes: &[u8], origin_file: &str) -> Result<Conversion, String> {
             format: "ms-kb-text".into(),
             file: origin_file.to_owned(),
         }),
+        // Legacy articles carry no lifecycle fields: visibility, status, owner and
+        // review dates are for people to add.
+        ..FrontMatter::default()
     };
     let yaml =
         serde_yaml::to_string(&front).map_err(|e| format!("cannot write the front matter: {e}"))?;

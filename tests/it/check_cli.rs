@@ -110,3 +110,205 @@ fn the_articles_folder_can_come_from_the_environment() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A folder of articles made from (file name, extra front matter lines) pairs; each gets
+/// an id from its file name, a title, and a resolution so no other warning shows.
+fn articles(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, front) in files {
+        let id = name.trim_end_matches(".md");
+        let text =
+            format!("---\nid: {id}\ntitle: Title of {id}\n{front}---\n\n## Resolution\n\nDo x.\n");
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// `kbase check` in `dir` with `KBASE_TODAY` fixed.
+fn check_on(today: &str, args: &[&str], dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kbase"))
+        .arg("check")
+        .args(["--articles", "."])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KBASE_ARTICLES")
+        .env("KBASE_TODAY", today)
+        .output()
+        .expect("kbase runs")
+}
+
+/// The review files of the tests below: two owned, one not, one not yet due, one with
+/// no review date.
+fn review_articles() -> tempfile::TempDir {
+    articles(&[
+        ("R1.md", "owner: ops@example.com\nreview_by: 2024-02-29\n"),
+        ("R2.md", "review_by: 2024-01-15\n"),
+        ("R3.md", "owner: ops@example.com\nreview_by: 2023-12-01\n"),
+        (
+            "R4.md",
+            "owner: dba\nvisibility: internal\nreview_by: 2024-03-01\n",
+        ),
+        ("R5.md", "status: published\nvalid_to: 2030-01-01\n"),
+        ("R6.md", "owner: Ann\nreview_by: 2024-03-02\n"),
+    ])
+}
+
+#[test]
+fn past_review_dates_are_warnings_at_their_line_and_exit_0() {
+    let dir = review_articles();
+    let o = check_on("2024-03-01", &[], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "./R1.md:5:1: warning: due for review since 2024-02-29 (owner: ops@example.com)",
+            "./R2.md:4:1: warning: due for review since 2024-01-15",
+            "./R3.md:5:1: warning: due for review since 2023-12-01 (owner: ops@example.com)",
+        ],
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("checked 6 files (6 usable)")
+            && lines[3].ends_with(": 0 errors, 3 warnings"),
+        "{out}"
+    );
+    // A day later R4 (due 2024-03-01) joins them; a day earlier R1 (due that day) leaves.
+    let o = check_on("2024-03-02", &[], dir.path());
+    assert!(
+        stdout(&o).contains(": 0 errors, 4 warnings"),
+        "{}",
+        stdout(&o)
+    );
+    let o = check_on("2024-02-29", &[], dir.path());
+    assert!(
+        stdout(&o).contains(": 0 errors, 2 warnings"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn strict_makes_due_reviews_errors_and_exits_1() {
+    let dir = review_articles();
+    let o = check_on("2024-03-01", &["--strict"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("./R1.md:5:1: error: due for review since 2024-02-29"),
+        "{out}"
+    );
+    assert!(out.contains(": 3 errors, 0 warnings"), "{out}");
+    // Nothing due: strict has nothing to fail on.
+    let o = check_on("2023-01-01", &["--strict"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = check_on("2023-01-01", &["--format", "json", "--strict"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let o = check_on("2024-03-01", &["--format", "json", "--strict"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "due-for-review");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["line"], 5);
+}
+
+#[test]
+fn due_lists_articles_by_owner_oldest_first() {
+    let dir = review_articles();
+    let o = check_on("2024-03-01", &["--due"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "dba\n\
+         \x20 2024-03-01  R4  Title of R4  ./R4.md\n\
+         ops@example.com\n\
+         \x20 2023-12-01  R3  Title of R3  ./R3.md\n\
+         \x20 2024-02-29  R1  Title of R1  ./R1.md\n\
+         (no owner)\n\
+         \x20 2024-01-15  R2  Title of R2  ./R2.md\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "4 articles due for review on 2024-03-01\n"
+    );
+    let o = check_on("2020-01-01", &["--due"], dir.path());
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), ""));
+}
+
+#[test]
+fn due_as_json_is_one_array() {
+    let dir = review_articles();
+    let o = check_on("2024-02-29", &["--due", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let due: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON value");
+    assert_eq!(
+        due,
+        serde_json::json!([
+            {"id": "R3", "title": "Title of R3", "path": "./R3.md",
+             "owner": "ops@example.com", "review_by": "2023-12-01"},
+            {"id": "R1", "title": "Title of R1", "path": "./R1.md",
+             "owner": "ops@example.com", "review_by": "2024-02-29"},
+            {"id": "R2", "title": "Title of R2", "path": "./R2.md",
+             "owner": null, "review_by": "2024-01-15"},
+        ])
+    );
+}
+
+#[test]
+fn due_skips_broken_files_and_says_so() {
+    let dir = articles(&[
+        ("OK.md", "review_by: 2024-01-01\n"),
+        ("BAD.md", "visibility: secret\nreview_by: 2024-01-01\n"),
+    ]);
+    let o = check_on("2024-03-01", &["--due"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "(no owner)\n  2024-01-01  OK  Title of OK  ./OK.md\n"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("files with errors are not listed"));
+}
+
+#[test]
+fn lifecycle_mistakes_are_located_errors() {
+    let dir = articles(&[
+        ("V.md", "visibility: secret\n"),
+        ("S.md", "\nstatus: old\n"),
+        ("O.md", "owner: \"  \"\n"),
+        ("P.md", "published: 2024-05-02\nvalid_to: 2024-05-01\n"),
+        ("D.md", "review_by: 2024-13-01\n"),
+    ]);
+    let o = check_on("2024-03-01", &[], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let listing: Vec<&str> = out.lines().take(5).collect();
+    assert_eq!(
+        listing,
+        [
+            "./D.md:4:12: error: review_by: `2024-13-01` is not a valid date: write YYYY-MM-DD",
+            "./O.md:4:1: error: `owner` is empty: name a person or address, or remove the key",
+            "./P.md:5:1: error: `valid_to` 2024-05-01 is before `published` 2024-05-02: anonymous readers would never see it",
+            "./S.md:5:9: error: status: unknown value `old`, expected one of `draft`, `published`, `retired`",
+            "./V.md:4:13: error: visibility: unknown value `secret`, expected `public` or `internal`",
+        ],
+        "{out}"
+    );
+    assert!(out.contains("checked 5 files (0 usable)"), "{out}");
+}
+
+#[test]
+fn a_bad_kbase_today_is_a_usage_error() {
+    let dir = review_articles();
+    let o = check_on("2024-02-30", &[], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("KBASE_TODAY: `2024-02-30` is not a valid date"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = check_on("2024-03-01", &["--due", "--strict"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "--due and --strict conflict");
+}
