@@ -113,7 +113,9 @@ fn main() {
         for (n, ((_, id), (source, relevant, message))) in cases.iter().enumerate() {
             let input = make(source, *id, message, n);
             let started = Instant::now();
-            let r: SuggestResponse = engine.suggest(&input, 5).expect("suggest");
+            let r: SuggestResponse = engine
+                .suggest(kbase::search::Reader::Anonymous, &input, 5)
+                .expect("suggest");
             ms.push(started.elapsed().as_secs_f64() * 1000.0);
             if r.events.iter().any(|e| {
                 e.id == *id

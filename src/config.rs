@@ -43,9 +43,16 @@ pub const ENV_SYNONYMS: &str = "KBASE_SYNONYMS";
 /// Environment variable capping the requests served at once (see
 /// [`DEFAULT_MAX_IN_FLIGHT`]).
 pub const ENV_MAX_IN_FLIGHT: &str = "KBASE_MAX_IN_FLIGHT";
-/// Environment variable fixing the day `kbase check` takes as today (`YYYY-MM-DD`), so
-/// that review dates give the same verdict in tests and reproducible runs; unset, the
-/// day is today in UTC. Read only by the command line, and not shown in its help.
+/// Environment variable for `--default-visibility`.
+pub const ENV_DEFAULT_VISIBILITY: &str = "KBASE_DEFAULT_VISIBILITY";
+/// Environment variable for `--trusted-proxy-header`.
+pub const ENV_TRUSTED_PROXY_HEADER: &str = "KBASE_TRUSTED_PROXY_HEADER";
+/// Environment variable for `--trusted-proxy` (comma-separated).
+pub const ENV_TRUSTED_PROXY: &str = "KBASE_TRUSTED_PROXY";
+/// Environment variable fixing the day kbase takes as today (`YYYY-MM-DD`): when
+/// articles expire for anonymous readers and reviews fall due, so that they give the
+/// same verdict in tests and reproducible runs; unset, the day is today in UTC. Read
+/// only by the command line, and not shown in its help.
 pub const ENV_TODAY: &str = "KBASE_TODAY";
 
 /// Requests served at once before new ones get `503` with `Retry-After`: enough for

@@ -71,6 +71,17 @@ enum Command {
         /// Days the query log keeps searches.
         #[arg(long, value_name = "DAYS", default_value_t = config::DEFAULT_QUERY_LOG_DAYS)]
         query_log_days: u32,
+        /// Who may read an article whose front matter has no `visibility`.
+        #[arg(long, env = config::ENV_DEFAULT_VISIBILITY, value_enum, default_value_t = VisibilityArg::Public)]
+        default_visibility: VisibilityArg,
+        /// The header an authenticating proxy names its signed-in user in
+        /// (X-Forwarded-User): such requests are agents'. Believed only from
+        /// --trusted-proxy addresses.
+        #[arg(long, env = config::ENV_TRUSTED_PROXY_HEADER, value_name = "HEADER", value_parser = header_name, requires = "trusted_proxy")]
+        trusted_proxy_header: Option<axum::http::HeaderName>,
+        /// The proxy's address or range (CIDR: 10.0.0.0/8), repeated or comma-separated.
+        #[arg(long, env = config::ENV_TRUSTED_PROXY, value_name = "CIDR", value_parser = cidr, value_delimiter = ',')]
+        trusted_proxy: Vec<ipnet::IpNet>,
     },
     /// Manage API tokens (agent: ticket links; admin: also reindex and tokens).
     Token {
@@ -203,6 +214,29 @@ struct DataArg {
     data: PathBuf,
 }
 
+/// Who may read an article that does not say.
+#[derive(Clone, Copy, ValueEnum)]
+enum VisibilityArg {
+    /// Anyone who reaches the server.
+    Public,
+    /// Agents only.
+    Internal,
+}
+
+/// `--trusted-proxy`: a range (`10.0.0.0/8`) or one address.
+fn cidr(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an address or a range such as 10.0.0.0/8"))
+}
+
+/// `--trusted-proxy-header`: an HTTP header name.
+fn header_name(s: &str) -> Result<axum::http::HeaderName, String> {
+    axum::http::HeaderName::from_bytes(s.trim().as_bytes())
+        .map_err(|_| format!("`{s}` is not an HTTP header name"))
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// `file:line:column: severity: message` lines and a summary.
@@ -242,8 +276,24 @@ fn main() -> ExitCode {
             no_query_log,
             log_clients,
             query_log_days,
+            default_visibility,
+            trusted_proxy_header,
+            trusted_proxy,
         } => {
             let mut config = ServerConfig::new(articles.articles, data.data);
+            config.default_visibility = match default_visibility {
+                VisibilityArg::Public => kbase::article::Visibility::Public,
+                VisibilityArg::Internal => kbase::article::Visibility::Internal,
+            };
+            config.trusted_proxy_header = trusted_proxy_header;
+            config.trusted_proxies = trusted_proxy;
+            // A server that runs for days moves on with the clock unless told the day.
+            if std::env::var_os(config::ENV_TODAY).is_some() {
+                match today() {
+                    Ok(t) => config.today = Some(t),
+                    Err(e) => return fail(e),
+                }
+            }
             config.query_log = !no_query_log;
             config.log_clients = log_clients;
             config.query_log_days = query_log_days;
@@ -294,7 +344,12 @@ fn main() -> ExitCode {
             synonyms.synonyms.as_deref(),
         ),
     };
-    result.unwrap_or_else(|e| {
+    result.unwrap_or_else(fail)
+}
+
+/// Prints `e` with its causes and gives exit code 2.
+fn fail(e: kbase::Error) -> ExitCode {
+    {
         // The cause chain, as ripgrep and zola print it; a cause the message above
         // already ends with (an I/O error after its path) is not repeated.
         let mut said = e.to_string();
@@ -309,7 +364,7 @@ fn main() -> ExitCode {
             cause = c.source();
         }
         ExitCode::from(2)
-    })
+    }
 }
 
 /// Runs `work` on a one-thread runtime: the database commands are a few statements.
@@ -543,6 +598,9 @@ fn search(
     let mut request = SearchRequest::new(q);
     request.limit = limit;
     request.facets = json;
+    // Whoever can run this can read the article files: every article is searched,
+    // drafts and internal ones marked.
+    request.reader = kbase::search::Reader::Agent;
     let response = match engine.search(&request) {
         Ok(r) => r,
         Err(SearchError::BadRequest { param, message }) => {
@@ -570,7 +628,19 @@ fn search(
                 )?;
             }
             for hit in &response.hits {
-                writeln!(out, "{}  {}", hit.card.id, hit.card.title)?;
+                let marks: Vec<&str> = [
+                    hit.card.visibility.as_deref().filter(|v| *v == "internal"),
+                    hit.card.status.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let marks = if marks.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", marks.join(", "))
+                };
+                writeln!(out, "{}  {}{marks}", hit.card.id, hit.card.title)?;
                 if let Some(fix) = &hit.fix {
                     let first = fix.text.lines().next().unwrap_or("");
                     writeln!(out, "    {}: {first}", fix.heading)?;

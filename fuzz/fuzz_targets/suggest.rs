@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         },
     };
-    match engine::engine().suggest(&input, 10) {
+    match engine::engine().suggest(kbase::search::Reader::Anonymous, &input, 10) {
         Ok(_) | Err(SearchError::BadRequest { .. }) => {}
         Err(e) => panic!("suggest failed: {e:?}"),
     }

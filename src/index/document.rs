@@ -38,6 +38,19 @@ pub struct Card {
     pub published: Option<String>,
     /// Events: the front matter's, then those found in the text.
     pub events: Vec<EventSummary>,
+    /// `public` or `internal` when the front matter says (absent: the server's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// `draft` or `retired`; absent for a published article. Only agents are shown
+    /// articles that have one, marked as such.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The last day the article is valid (`YYYY-MM-DD`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
+    /// When the article is due for review (`YYYY-MM-DD`), when it has a date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_by: Option<String>,
 }
 
 /// What a search hit shows of an article, stored with its document (a fast field, so a
@@ -238,6 +251,20 @@ pub fn build(
     for r in references(article) {
         doc.add_text(fields.refs, r.to_ascii_lowercase());
     }
+    doc.add_text(
+        fields.visibility,
+        f.visibility.map_or("default", |v| v.as_str()),
+    );
+    doc.add_text(fields.status, f.status.map_or("published", |s| s.as_str()));
+    if let Some(d) = f.valid_to {
+        doc.add_i64(fields.valid_to, d.number());
+    }
+    if let Some(d) = f.review_by {
+        doc.add_i64(fields.review_by, d.number());
+    }
+    if let Some(d) = f.updated.or(f.published) {
+        doc.add_i64(fields.changed, d.number());
+    }
 
     // Events, in three tiers.
     let title_ids = extract::title_event_ids(article.title());
@@ -318,6 +345,13 @@ pub fn build(
                     source: e.source.clone(),
                 })
                 .collect(),
+            visibility: f.visibility.map(|v| v.as_str().to_owned()),
+            status: f
+                .status
+                .filter(|s| *s != crate::article::Status::Published)
+                .map(|s| s.as_str().to_owned()),
+            valid_to: f.valid_to.map(|d| d.to_string()),
+            review_by: f.review_by.map(|d| d.to_string()),
         },
         fix: fix_section(article).map(|(s, text)| FixSummary {
             section: s.kind.to_string(),

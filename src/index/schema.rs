@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 21;
+pub const SCHEMA_VERSION: u32 = 22;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -65,6 +65,22 @@ pub struct Fields {
     pub facet: Field,
     /// Ids this article references, lower-cased.
     pub refs: Field,
+    /// Who may read the article as its front matter says: `public`, `internal`, or
+    /// `default` when it says nothing (the server's `--default-visibility` decides, so
+    /// that changing the default needs no rebuild).
+    pub visibility: Field,
+    /// `draft`, `published` or `retired` (absent in the front matter: `published`).
+    pub status: Field,
+    /// The last day the article is valid, as `yyyymmdd` (absent when it has none): a
+    /// fast field, read when the engine works out which articles anonymous readers see
+    /// today.
+    pub valid_to: Field,
+    /// The day the article is due for review, as `yyyymmdd`: a fast field, read by the
+    /// review list.
+    pub review_by: Field,
+    /// The day the article last changed (`updated`, else `published`) as `yyyymmdd`: a
+    /// fast field, the order of the feed.
+    pub changed: Field,
     /// JSON summary for hits, as a bytes fast field: read per hit without touching the
     /// document store.
     pub hit: Field,
@@ -111,6 +127,11 @@ pub fn build() -> (Schema, Fields) {
         published: b.add_i64_field("published", INDEXED | FAST),
         facet: b.add_facet_field("facet", tantivy::schema::FacetOptions::default()),
         refs: b.add_text_field("refs", STRING),
+        visibility: b.add_text_field("visibility", STRING),
+        status: b.add_text_field("status", STRING),
+        valid_to: b.add_i64_field("valid_to", FAST),
+        review_by: b.add_i64_field("review_by", FAST),
+        changed: b.add_i64_field("changed", FAST),
         hit: b.add_bytes_field("hit", FAST),
         sections: b.add_text_field("sections", STORED),
         text: b.add_text_field("text", STORED),

@@ -6,10 +6,12 @@
 //! vocabularies only when a search found nothing. Nothing here knows HTTP.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::query::AllQuery;
 
+use super::access::{Hidden, Reader};
 use super::facets::FacetCounter;
 use super::query::{Clause, Item};
 use super::{Engine, SearchError};
@@ -34,6 +36,33 @@ pub struct ProductCount {
     /// Articles.
     pub count: u64,
 }
+
+/// An article due for review, as the review list shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReviewItem {
+    /// Id, title, permalink, events, visibility and status.
+    #[serde(flatten)]
+    pub card: super::Card,
+    /// Who answers for it, as its front matter says.
+    pub owner: Option<String>,
+    /// The day it was due, `YYYY-MM-DD`.
+    pub due: String,
+}
+
+/// An article of the feed: the most recently changed first.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeedItem {
+    /// Id, title, permalink.
+    #[serde(flatten)]
+    pub card: super::Card,
+    /// The day it last changed (`updated`, else `published`), `YYYY-MM-DD`.
+    pub changed: String,
+    /// Its fix, inline.
+    pub fix: Option<super::Fix>,
+}
+
+/// Articles the feed lists.
+pub const FEED_ARTICLES: usize = 50;
 
 /// Another query to try, and why.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -72,12 +101,46 @@ fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
 impl Engine {
     /// Every event ID the articles name, grouped by source (sources in name order, IDs
     /// never named with a source last).
-    pub fn event_list(&self) -> Result<&[EventSourceIds], SearchError> {
+    pub fn event_list(&self, reader: Reader) -> Result<Arc<Vec<EventSourceIds>>, SearchError> {
         self.check_fault()?;
-        if let Some(list) = self.browse.events.get() {
-            return Ok(list);
-        }
         let searcher = self.index.reader.searcher();
+        let hidden = self.hidden_for(reader, &searcher)?;
+        let Some(hidden) = hidden else {
+            if let Some(list) = self.browse.events.get() {
+                return Ok(Arc::clone(list));
+            }
+            let list = Arc::new(self.make_event_list(reader, None)?);
+            return Ok(Arc::clone(self.browse.events.get_or_init(|| list)));
+        };
+        let today = self.today();
+        let mut slot = self
+            .browse
+            .public_events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((day, list)) = slot.as_ref() {
+            if *day == today {
+                return Ok(Arc::clone(list));
+            }
+        }
+        let list = Arc::new(self.make_event_list(reader, Some(&hidden))?);
+        *slot = Some((today, Arc::clone(&list)));
+        Ok(list)
+    }
+
+    /// [`Engine::event_list`] worked out: from the term dictionaries, each term kept
+    /// only when a document the reader may see holds it.
+    fn make_event_list(
+        &self,
+        reader: Reader,
+        hidden: Option<&Hidden>,
+    ) -> Result<Vec<EventSourceIds>, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let seen = |field, key: &[u8]| {
+            hidden.is_none_or(|h| {
+                h.visible_doc_freq(&searcher, &tantivy::Term::from_field_bytes(field, key)) > 0
+            })
+        };
         let f = &self.index.fields;
         let mut by_source: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
         let mut sourced: std::collections::HashSet<u32> = std::collections::HashSet::new();
@@ -86,6 +149,9 @@ impl Engine {
             let pairs = segment.inverted_index(f.source_event)?;
             let mut stream = pairs.terms().stream()?;
             while stream.advance() {
+                if !seen(f.source_event, stream.key()) {
+                    continue;
+                }
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
                 if let Some((source, id)) = key.rsplit_once(':') {
                     if let Ok(id) = id.parse::<u32>() {
@@ -100,6 +166,9 @@ impl Engine {
             let ids = segment.inverted_index(f.event_any)?;
             let mut stream = ids.terms().stream()?;
             while stream.advance() {
+                if !seen(f.event_any, stream.key()) {
+                    continue;
+                }
                 if let Ok(id) = std::str::from_utf8(stream.key())
                     .unwrap_or("")
                     .parse::<u32>()
@@ -113,7 +182,7 @@ impl Engine {
             ids.sort_unstable();
             ids.dedup();
             if let Some(&id) = ids.first() {
-                if let Ok(found) = self.events(id, Some(lower)) {
+                if let Ok(found) = self.events(reader, id, Some(lower)) {
                     if let Some(name) = found.sources.into_iter().find_map(|g| g.source) {
                         *shown = name;
                     }
@@ -134,18 +203,49 @@ impl Engine {
                 ids: unsourced,
             });
         }
-        Ok(self.browse.events.get_or_init(|| list))
+        Ok(list)
     }
 
     /// Every product with its article count, most articles first.
-    pub fn products(&self) -> Result<&[ProductCount], SearchError> {
+    pub fn products(&self, reader: Reader) -> Result<Arc<Vec<ProductCount>>, SearchError> {
         self.check_fault()?;
-        if let Some(list) = self.browse.products.get() {
-            return Ok(list);
-        }
         let searcher = self.index.reader.searcher();
+        let Some(hidden) = self.hidden_for(reader, &searcher)? else {
+            if let Some(list) = self.browse.products.get() {
+                return Ok(Arc::clone(list));
+            }
+            let list = Arc::new(self.make_products(None)?);
+            return Ok(Arc::clone(self.browse.products.get_or_init(|| list)));
+        };
+        let today = self.today();
+        let mut slot = self
+            .browse
+            .public_products
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((day, list)) = slot.as_ref() {
+            if *day == today {
+                return Ok(Arc::clone(list));
+            }
+        }
+        let list = Arc::new(self.make_products(Some(&hidden))?);
+        *slot = Some((today, Arc::clone(&list)));
+        Ok(list)
+    }
+
+    /// [`Engine::products`] counted over what the reader may see.
+    fn make_products(
+        &self,
+        hidden: Option<&Arc<Hidden>>,
+    ) -> Result<Vec<ProductCount>, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let all: Box<dyn tantivy::query::Query> = Box::new(AllQuery);
+        let query = match hidden {
+            Some(h) => h.restrict(all),
+            None => all,
+        };
         let counts = searcher.search(
-            &AllQuery,
+            &query,
             &FacetCounter {
                 tables: &self.facet_tables,
             },
@@ -161,17 +261,116 @@ impl Engine {
             })
             .collect();
         list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-        Ok(self.browse.products.get_or_init(|| list))
+        Ok(list)
+    }
+
+    /// The articles `reader` may read whose review was due on or before `through`,
+    /// the longest overdue first (then by id), with their owners.
+    pub fn review_due(
+        &self,
+        reader: Reader,
+        through: crate::article::Date,
+    ) -> Result<Vec<ReviewItem>, SearchError> {
+        self.check_fault()?;
+        let searcher = self.index.reader.searcher();
+        let hidden = self.hidden_for(reader, &searcher)?;
+        let through = through.number();
+        let mut due: Vec<(i64, tantivy::DocAddress)> = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let Ok(column) = segment.fast_fields().i64("review_by") else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                let Some(day) = column.first(doc).filter(|&d| d <= through) else {
+                    continue;
+                };
+                let at = tantivy::DocAddress::new(ord as u32, doc);
+                if alive.is_some_and(|a| !a.is_alive(doc))
+                    || hidden.as_ref().is_some_and(|h| h.contains(&searcher, at))
+                {
+                    continue;
+                }
+                due.push((day, at));
+            }
+        }
+        let mut items = Vec::with_capacity(due.len());
+        for (_, at) in due {
+            let summary = self.summary(at)?;
+            let doc: tantivy::TantivyDocument = searcher.doc(at)?;
+            let text = tantivy::schema::Value::as_str(
+                &doc.get_first(self.index.fields.text)
+                    .ok_or(SearchError::Damaged {
+                        what: "article text",
+                        source: None,
+                    })?,
+            )
+            .unwrap_or("")
+            .to_owned();
+            let owner = crate::article::parse(&text)
+                .article
+                .and_then(|a| a.front.owner);
+            items.push(ReviewItem {
+                due: summary.card.review_by.clone().unwrap_or_default(),
+                owner,
+                card: summary.card,
+            });
+        }
+        items.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.card.id.cmp(&b.card.id)));
+        Ok(items)
+    }
+
+    /// The [`FEED_ARTICLES`] articles `reader` may read that changed last (`updated`,
+    /// else `published`), the newest first; articles without either date are not
+    /// listed.
+    pub fn recent(&self, reader: Reader) -> Result<Vec<FeedItem>, SearchError> {
+        self.check_fault()?;
+        let searcher = self.index.reader.searcher();
+        let all: Box<dyn tantivy::query::Query> = Box::new(AllQuery);
+        let query = match self.hidden_for(reader, &searcher)? {
+            Some(h) => h.restrict(all),
+            None => all,
+        };
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(FEED_ARTICLES)
+                .order_by_fast_field::<i64>("changed", tantivy::Order::Desc),
+        )?;
+        let mut items = Vec::with_capacity(top.len());
+        for (day, at) in top {
+            let Some(day) = day else { continue };
+            let summary = self.summary(at)?;
+            let changed = crate::article::Date::new(
+                u16::try_from(day / 10_000).unwrap_or(1),
+                u8::try_from(day / 100 % 100).unwrap_or(1),
+                u8::try_from(day % 100).unwrap_or(1),
+            )
+            .map_or_else(String::new, |d| d.to_string());
+            items.push(FeedItem {
+                fix: super::Fix::of(&summary),
+                changed,
+                card: summary.card,
+            });
+        }
+        Ok(items)
     }
 
     /// Queries to try when `q` found nothing: each word the index does not know replaced
     /// by the nearest word it knows (all such words at once), and `q` without each such
     /// word.
-    pub fn suggestions(&self, q: &str) -> Vec<Suggestion> {
-        let parsed = self.parse(q);
+    pub fn suggestions(&self, reader: Reader, q: &str) -> Vec<Suggestion> {
+        let Ok(parsed) = self.parse_for(reader, q) else {
+            return Vec::new();
+        };
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
-        let known = |token: &str| self.doc_freq(&searcher, token) > 0;
+        // A suggestion is a courtesy: when what the reader may see cannot be worked
+        // out, none is made.
+        let Ok(hidden) = self.hidden_for(reader, &searcher) else {
+            return Vec::new();
+        };
+        let hidden = hidden.as_deref();
+        let known = |token: &str| self.visible_doc_freq(&searcher, hidden, token) > 0;
         let words: Vec<&str> = parsed
             .clauses
             .iter()
@@ -189,7 +388,7 @@ impl Engine {
                 .process(&mut |t| tokens.push(t.text.clone()));
             if !tokens.is_empty() && !tokens.iter().any(|t| known(t)) {
                 let lower = w.to_lowercase();
-                unknown.push((w, self.nearest_word(&lower)));
+                unknown.push((w, self.nearest_word(&lower, hidden)));
             }
         }
         let mut out = Vec::new();
@@ -222,7 +421,7 @@ impl Engine {
 
     /// The title word nearest to `word` (edit distance 1, or 2 from 6 letters), the most
     /// frequent on ties; only words of letters are considered.
-    fn nearest_word(&self, word: &str) -> Option<String> {
+    fn nearest_word(&self, word: &str, hidden: Option<&Hidden>) -> Option<String> {
         let letters = word.chars().count();
         if letters < 3 || !word.chars().all(char::is_alphabetic) {
             return None;
@@ -255,7 +454,17 @@ impl Engine {
                         continue;
                     }
                     if let Some(d) = distance(word, term, max) {
-                        let df = stream.value().doc_freq;
+                        let df = match hidden {
+                            None => stream.value().doc_freq,
+                            Some(h) => u32::try_from(h.visible_doc_freq(
+                                &searcher,
+                                &tantivy::Term::from_field_text(field, term),
+                            ))
+                            .unwrap_or(u32::MAX),
+                        };
+                        if df == 0 {
+                            continue;
+                        }
                         let better = best.as_ref().is_none_or(|(bd, bdf, _)| {
                             (d, std::cmp::Reverse(df)) < (*bd, std::cmp::Reverse(*bdf))
                         });

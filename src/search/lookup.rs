@@ -13,6 +13,7 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
+use super::access::{Hidden, Reader};
 use super::plan::term_match;
 use super::{Card, Engine, Fix, SearchError};
 use crate::article::{self, Article, FrontMatter, SectionKind};
@@ -108,14 +109,20 @@ fn stored(doc: &TantivyDocument, field: Field) -> &str {
 }
 
 impl Engine {
+    /// Where the article with this id (any case) is, `None` when there is none or it is
+    /// `hidden`.
     pub(crate) fn find_id(
         &self,
         searcher: &Searcher,
         id: &str,
+        hidden: Option<&Hidden>,
     ) -> Result<Option<DocAddress>, SearchError> {
         let q = term_match(self.index.fields.id_key, &id.to_ascii_lowercase());
         let top = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
-        Ok(top.first().map(|(_, a)| *a))
+        Ok(top
+            .first()
+            .map(|(_, a)| *a)
+            .filter(|a| hidden.is_none_or(|h| !h.contains(searcher, *a))))
     }
 
     /// Whether any article names the event `event_id` (from `source`, when given: in its
@@ -123,6 +130,7 @@ impl Engine {
     /// that found only other articles (by its words) from one that found the answer.
     pub fn names(
         &self,
+        reader: Reader,
         event_id: Option<u32>,
         source: Option<&str>,
         code: Option<&str>,
@@ -141,18 +149,23 @@ impl Engine {
             (None, None) => return Ok(false),
         };
         let searcher = self.index.reader.searcher();
+        let query = match self.hidden_for(reader, &searcher)? {
+            Some(h) => h.restrict(query),
+            None => query,
+        };
         Ok(searcher.search(&query, &Count)? > 0)
     }
 
     /// The id as the article writes it, for an id in any case; `None` when no article has
     /// it. Cheaper than [`Engine::article`]: nothing is parsed or rendered.
-    pub fn canonical_id(&self, id: &str) -> Result<Option<String>, SearchError> {
+    pub fn canonical_id(&self, reader: Reader, id: &str) -> Result<Option<String>, SearchError> {
         self.check_fault()?;
         if !article::is_valid_id(id) {
             return Ok(None);
         }
         let searcher = self.index.reader.searcher();
-        let Some(at) = self.find_id(&searcher, id)? else {
+        let hidden = self.hidden_for(reader, &searcher)?;
+        let Some(at) = self.find_id(&searcher, id, hidden.as_deref())? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(at)?;
@@ -162,11 +175,16 @@ impl Engine {
     /// The indexed text of the article with this id (any case) and the article parsed
     /// from it: what the `.md` and `.txt` renditions need, without the HTML and the
     /// references of [`Engine::article`].
-    pub fn article_text(&self, id: &str) -> Result<Option<(String, Article)>, SearchError> {
+    pub fn article_text(
+        &self,
+        reader: Reader,
+        id: &str,
+    ) -> Result<Option<(String, Article)>, SearchError> {
         self.check_fault()?;
         let searcher = self.index.reader.searcher();
+        let hidden = self.hidden_for(reader, &searcher)?;
         Ok(self
-            .indexed(&searcher, id)?
+            .indexed(&searcher, id, hidden.as_deref())?
             .map(|(_, source, article)| (source, article)))
     }
 
@@ -176,11 +194,12 @@ impl Engine {
         &self,
         searcher: &Searcher,
         id: &str,
+        hidden: Option<&Hidden>,
     ) -> Result<Option<(DocAddress, String, Article)>, SearchError> {
         if !article::is_valid_id(id) {
             return Ok(None);
         }
-        let Some(at) = self.find_id(searcher, id)? else {
+        let Some(at) = self.find_id(searcher, id, hidden)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(at)?;
@@ -196,16 +215,18 @@ impl Engine {
 
     /// The article with this id (any case), `None` when there is none. An id that is not
     /// a valid article id is simply not found.
-    pub fn article(&self, id: &str) -> Result<Option<ArticleView>, SearchError> {
+    pub fn article(&self, reader: Reader, id: &str) -> Result<Option<ArticleView>, SearchError> {
         self.check_fault()?;
         let searcher = self.index.reader.searcher();
-        let Some((at, _, article)) = self.indexed(&searcher, id)? else {
+        let hidden = self.hidden_for(reader, &searcher)?;
+        let Some((at, _, article)) = self.indexed(&searcher, id, hidden.as_deref())? else {
             return Ok(None);
         };
         let summary = self.summary(at)?;
         let mut refs = Vec::new();
         for r in references(&article) {
-            let title = match self.find_id(&searcher, &r)? {
+            // An article the reader may not see is named as one kbase does not hold.
+            let title = match self.find_id(&searcher, &r, hidden.as_deref())? {
                 Some(at) => Some(self.summary(at)?.card.title),
                 None => None,
             };
@@ -216,6 +237,10 @@ impl Engine {
             });
         }
         let back = term_match(self.index.fields.refs, &article.id().to_ascii_lowercase());
+        let back = match &hidden {
+            Some(h) => h.restrict(back),
+            None => back,
+        };
         let mut referenced_by = Vec::new();
         for (_, at) in searcher.search(&back, &self.order.ranked(MAX_BACK_REFERENCES, &None))? {
             let card = self.summary(at)?.card;
@@ -249,6 +274,7 @@ impl Engine {
     /// The articles naming `event_id` (only with `source`, when given), grouped by source.
     pub fn events(
         &self,
+        reader: Reader,
         event_id: u32,
         source: Option<&str>,
     ) -> Result<EventsResponse, SearchError> {
@@ -278,6 +304,10 @@ impl Engine {
             None => any,
         };
         let searcher = self.index.reader.searcher();
+        let query = match self.hidden_for(reader, &searcher)? {
+            Some(h) => h.restrict(query),
+            None => query,
+        };
         let (top, total) = searcher.search(
             &query,
             &(self.order.ranked(MAX_EVENT_ARTICLES, &None), Count),

@@ -13,6 +13,7 @@
 //! prints. Nothing here knows HTTP: bad requests are [`SearchError::BadRequest`] naming
 //! the parameter.
 
+pub mod access;
 pub mod browse;
 pub mod facets;
 pub mod lookup;
@@ -29,6 +30,7 @@ pub mod synonyms;
 pub mod union;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::collector::{Count, TopDocs};
@@ -71,11 +73,13 @@ impl PreparedSearch {
     }
 }
 
+use crate::article::{Date, Visibility};
 use crate::db::links::OutcomeTable;
 /// One event of a hit: its ID and source, as stored with the article's document.
 pub use crate::index::document::EventSummary as HitEvent;
 use crate::index::document::{SectionSpan, Summary};
 use crate::index::SearchIndex;
+pub use access::Reader;
 pub use plan::Filters;
 pub use query::ParsedQuery;
 use request::validate;
@@ -197,13 +201,23 @@ pub struct Engine {
     synonyms: synonyms::Synonyms,
     /// A read failure every lookup reports, once [`Engine::inject_read_fault`] set it.
     fault: std::sync::OnceLock<String>,
+    /// Who may read an article whose front matter does not say.
+    default_visibility: Visibility,
+    /// What anonymous readers may not see today ([`access`]).
+    hidden: access::HiddenCache,
+    /// The day "today" is, when a test or a reproducible run sets it.
+    today: Option<Date>,
 }
 
-/// Lists the pages browse, computed on first use and kept for the engine's life.
+/// Lists the pages browse, computed on first use and kept for the engine's life: the
+/// agents' lists, and the anonymous readers' of the day (what they may read changes
+/// when an article expires).
 #[derive(Default)]
 struct BrowseCache {
-    events: std::sync::OnceLock<Vec<browse::EventSourceIds>>,
-    products: std::sync::OnceLock<Vec<browse::ProductCount>>,
+    events: std::sync::OnceLock<Arc<Vec<browse::EventSourceIds>>>,
+    products: std::sync::OnceLock<Arc<Vec<browse::ProductCount>>>,
+    public_events: std::sync::Mutex<Option<(Date, Arc<Vec<browse::EventSourceIds>>)>>,
+    public_products: std::sync::Mutex<Option<(Date, Arc<Vec<browse::ProductCount>>)>>,
 }
 
 impl Engine {
@@ -239,7 +253,45 @@ impl Engine {
             browse: BrowseCache::default(),
             synonyms: synonyms::Synonyms::shipped(),
             fault: std::sync::OnceLock::new(),
+            default_visibility: Visibility::Public,
+            hidden: access::HiddenCache::default(),
+            today: None,
         })
+    }
+
+    /// The engine with `visibility` for articles whose front matter does not say
+    /// (`--default-visibility`; public unless set).
+    pub fn with_default_visibility(mut self, visibility: Visibility) -> Engine {
+        self.default_visibility = visibility;
+        self
+    }
+
+    /// The engine with `today` as the day articles expire against, instead of the
+    /// clock's: for tests and reproducible runs.
+    pub fn with_today(mut self, today: Option<Date>) -> Engine {
+        self.today = today;
+        self
+    }
+
+    /// The day articles expire against.
+    pub fn today(&self) -> Date {
+        self.today.unwrap_or_else(Date::today)
+    }
+
+    /// What `reader` may not see in `searcher` (always `searcher` of this engine's
+    /// reader), `None` when it may see everything.
+    pub(crate) fn hidden_for(
+        &self,
+        reader: Reader,
+        searcher: &Searcher,
+    ) -> Result<Option<Arc<access::Hidden>>, SearchError> {
+        if reader.is_agent() {
+            return Ok(None);
+        }
+        let today = self.today();
+        Ok(self.hidden.get(today, || {
+            access::Hidden::anonymous(searcher, &self.index.fields, self.default_visibility, today)
+        })?)
     }
 
     /// The engine with `synonyms` in place of the shipped list
@@ -277,14 +329,66 @@ impl Engine {
         doc_freq_in(searcher, &self.word_fields(), token)
     }
 
-    /// Number of articles searchable.
+    /// [`Engine::doc_freq`] of the articles a reader may see (all but `hidden`).
+    pub(crate) fn visible_doc_freq(
+        &self,
+        searcher: &Searcher,
+        hidden: Option<&access::Hidden>,
+        token: &str,
+    ) -> u64 {
+        match hidden {
+            None => self.doc_freq(searcher, token),
+            Some(h) => self
+                .word_fields()
+                .iter()
+                .map(|&field| {
+                    h.visible_doc_freq(searcher, &tantivy::Term::from_field_text(field, token))
+                })
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Number of articles searchable, by anyone (what `/metrics` counts).
     pub fn num_docs(&self) -> u64 {
         self.index.reader.searcher().num_docs()
     }
 
-    /// Parses a query the way [`Engine::search`] does.
+    /// Number of articles `reader` may read.
+    pub fn num_docs_for(&self, reader: Reader) -> Result<u64, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let hidden = self.hidden_for(reader, &searcher)?;
+        Ok(searcher.num_docs() - hidden.map_or(0, |h| h.len()))
+    }
+
+    /// Parses a query the way [`Engine::search`] does for an agent.
     pub fn parse(&self, q: &str) -> ParsedQuery {
         query::parse(q, &|s| self.sources.contains(s))
+    }
+
+    /// Whether `source` (lower-cased) is an event source that an article the reader may
+    /// see names: a source only hidden articles name is a word like any other, or the
+    /// reading of the query would tell that they exist.
+    pub(crate) fn known_source(
+        &self,
+        searcher: &Searcher,
+        hidden: Option<&access::Hidden>,
+        source: &str,
+    ) -> bool {
+        self.sources.contains(source)
+            && hidden.is_none_or(|h| {
+                let term = tantivy::Term::from_field_text(self.index.fields.source, source);
+                h.visible_doc_freq(searcher, &term) > 0
+            })
+    }
+
+    /// Parses a query as [`Engine::search`] does for `reader`.
+    pub(crate) fn parse_for(&self, reader: Reader, q: &str) -> Result<ParsedQuery, SearchError> {
+        let searcher = self.index.reader.searcher();
+        let hidden = self.hidden_for(reader, &searcher)?;
+        Ok(query::parse(q, &|s| {
+            self.known_source(&searcher, hidden.as_deref(), s)
+        }))
     }
 
     /// Runs a search.
@@ -300,7 +404,7 @@ impl Engine {
         self.check_fault()?;
         let started = Instant::now();
         let filters = validate(req)?;
-        let parsed = self.parse(&req.q);
+        let parsed = self.parse_for(req.reader, &req.q)?;
         Ok(PreparedSearch {
             filters,
             parsed,
@@ -353,7 +457,7 @@ impl Engine {
         let events = crate::db::links::asked_events(&parsed.event_ids, &parsed.sources);
         let mut docs = Vec::new();
         for (article, lift) in table.lifts(&events, &parsed.codes) {
-            if let Some(at) = self.find_id(searcher, &article)? {
+            if let Some(at) = self.find_id(searcher, &article, None)? {
                 docs.push((at, lift * OUTCOME_LIFT));
             }
         }
@@ -395,17 +499,23 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.index.reader.searcher();
         let f = &self.index.fields;
+        let hidden = self.hidden_for(req.reader, &searcher)?;
         // Corrections are of the words as typed; the plan has their synonyms too. The
         // rare words' neighbours, found once, give both the correction shown and the
         // near spellings the loose pass looks for.
-        let stats = stats::Statistics::new(&searcher);
+        let stats = stats::Statistics::new(&searcher, hidden.as_deref());
+        let num_docs = searcher.num_docs() - hidden.as_ref().map_or(0, |h| h.len());
         let rare = if parsed.words_rank_only {
             Vec::new()
         } else {
-            self.rare_words(&parsed.clauses, &searcher, &stats)
+            self.rare_words(&parsed.clauses, &searcher, &stats, hidden.is_some())
         };
         self.synonyms.expand(&mut parsed.clauses);
-        let plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
+        let mut plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
+        if let Some(h) = &hidden {
+            let strict = std::mem::replace(&mut plan.strict, Box::new(tantivy::query::EmptyQuery));
+            plan.strict = h.restrict(strict);
+        }
         let want = req.offset + req.limit;
         let lifts = self.lifts(&searcher, &parsed, outcomes)?;
 
@@ -446,7 +556,14 @@ impl Engine {
                     .map(|n| n.token.clone())
                     .collect()
             };
-            if let Some(loose) = plan.loose(f, &df, &near, searcher.num_docs()) {
+            if let Some(mut loose) = plan.loose(f, &df, &near, num_docs) {
+                if let Some(h) = &hidden {
+                    // The pruned pass's lower bound is read from the statistics, which
+                    // count only what the reader may see.
+                    let query =
+                        std::mem::replace(&mut loose.query, Box::new(tantivy::query::EmptyQuery));
+                    loose.query = h.restrict(query);
+                }
                 let (more, loose_total) = if loose.pruned {
                     // Pruned by score alone: a few more than needed are taken, so that
                     // matches tying at the cut are ordered by id like every other list.
@@ -477,7 +594,7 @@ impl Engine {
                 response.partial = total == 0 && !top.is_empty();
             }
         }
-        response.did_you_mean = did_you_mean(&req.q, &rare, searcher.num_docs());
+        response.did_you_mean = did_you_mean(&req.q, &rare, num_docs);
         let snippets = if parsed.clauses.is_empty() {
             Snippets::Made {
                 event_ids: &parsed.event_ids,
@@ -511,6 +628,7 @@ impl Engine {
         clauses: &[query::Clause],
         searcher: &Searcher,
         stats: &stats::Statistics<'_>,
+        hiding: bool,
     ) -> Vec<(String, spelling::Rare)> {
         let mut analyzer = self.analyzer.clone();
         // Hundreds of candidates per rare word: their frequency is judged by the two
@@ -518,7 +636,18 @@ impl Engine {
         let f = &self.index.fields;
         let fields = [f.title, f.body];
         let df = |token: &str| stats.most_docs(&fields, token);
-        let indexed = |token: &str| indexed_near(searcher, &fields, token);
+        let indexed = |token: &str| {
+            let mut near = indexed_near(searcher, &fields, token);
+            if hiding {
+                // The dictionary counts every article: what the reader may see of each
+                // neighbour is counted again, and one only others hold is no neighbour.
+                for (t, docs) in &mut near {
+                    *docs = stats.most_docs(&fields, t);
+                }
+                near.retain(|(_, docs)| *docs > 0);
+            }
+            near
+        };
         clauses
             .iter()
             .filter_map(|c| match c.any_of.as_slice() {

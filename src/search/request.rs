@@ -34,6 +34,9 @@ pub struct SearchRequest {
     pub to: Option<String>,
     /// Whether to count facets.
     pub facets: bool,
+    /// Who asks: the articles they may not read are not searched, counted or
+    /// suggested ([`super::access`]). Anonymous unless the caller says otherwise.
+    pub reader: super::access::Reader,
 }
 
 impl SearchRequest {
@@ -48,6 +51,7 @@ impl SearchRequest {
             from: None,
             to: None,
             facets: true,
+            reader: super::access::Reader::Anonymous,
         }
     }
 }

@@ -14,19 +14,25 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
-/// The statistics of one search over `searcher`, remembered as they are read.
+use super::access::Hidden;
+
+/// The statistics of one search over `searcher`, remembered as they are read. With a
+/// [`Hidden`] set they are those of the documents the reader may see: a score, like a
+/// count, must not tell that an article the reader may not read holds a word.
 pub(crate) struct Statistics<'a> {
     searcher: &'a Searcher,
+    hidden: Option<&'a Hidden>,
     doc_freq: RefCell<HashMap<Term, u64>>,
     tokens: RefCell<HashMap<Field, u64>>,
     docs: Cell<Option<u64>>,
 }
 
 impl<'a> Statistics<'a> {
-    /// Statistics read from `searcher` on demand.
-    pub(crate) fn new(searcher: &'a Searcher) -> Self {
+    /// Statistics read from `searcher` on demand, without the `hidden` documents.
+    pub(crate) fn new(searcher: &'a Searcher, hidden: Option<&'a Hidden>) -> Self {
         Statistics {
             searcher,
+            hidden,
             doc_freq: RefCell::default(),
             tokens: RefCell::default(),
             docs: Cell::new(None),
@@ -53,6 +59,10 @@ impl Bm25StatisticsProvider for Statistics<'_> {
             return Ok(n);
         }
         let n = self.searcher.total_num_tokens(field)?;
+        let n = match self.hidden {
+            None => n,
+            Some(h) => n.saturating_sub(h.hidden_tokens(self.searcher, field)),
+        };
         self.tokens.borrow_mut().insert(field, n);
         Ok(n)
     }
@@ -61,7 +71,7 @@ impl Bm25StatisticsProvider for Statistics<'_> {
         if let Some(n) = self.docs.get() {
             return Ok(n);
         }
-        let n = self.searcher.total_num_docs()?;
+        let n = self.searcher.total_num_docs()? - self.hidden.map_or(0, Hidden::len);
         self.docs.set(Some(n));
         Ok(n)
     }
@@ -70,7 +80,10 @@ impl Bm25StatisticsProvider for Statistics<'_> {
         if let Some(&n) = self.doc_freq.borrow().get(term) {
             return Ok(n);
         }
-        let n = self.searcher.doc_freq(term)?;
+        let n = match self.hidden {
+            None => self.searcher.doc_freq(term)?,
+            Some(hidden) => hidden.visible_doc_freq(self.searcher, term),
+        };
         self.doc_freq.borrow_mut().insert(term.clone(), n);
         Ok(n)
     }
@@ -94,7 +107,7 @@ mod tests {
         }
         w.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
-        let stats = Statistics::new(&searcher);
+        let stats = Statistics::new(&searcher, None);
         for _ in 0..2 {
             assert_eq!(stats.most_docs(&[text], "printer"), 2);
             assert_eq!(stats.most_docs(&[text], "absent"), 0);

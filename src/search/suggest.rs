@@ -257,6 +257,7 @@ impl Engine {
     /// Finds the events, codes and article ids in `input` and the articles that fix them.
     pub fn suggest(
         &self,
+        reader: super::Reader,
         input: &SuggestInput,
         limit: usize,
     ) -> Result<SuggestResponse, SearchError> {
@@ -294,10 +295,12 @@ impl Engine {
                     .retain(|e| seen.insert((e.id, e.source.as_deref().map(str::to_lowercase))));
                 (paste, text)
             }
-            (None, SuggestInput::Text(text) | SuggestInput::EventXml(text)) => (
-                paste::read(text, &|s| self.sources.contains(s)),
-                text.clone(),
-            ),
+            (None, SuggestInput::Text(text) | SuggestInput::EventXml(text)) => {
+                let searcher = self.index.reader.searcher();
+                let hidden = self.hidden_for(reader, &searcher)?;
+                let known = |s: &str| self.known_source(&searcher, hidden.as_deref(), s);
+                (paste::read(text, &known), text.clone())
+            }
         };
         let omitted = Omitted {
             events: paste.events.len().saturating_sub(MAX_SUGGEST_FINDS),
@@ -339,7 +342,7 @@ impl Engine {
         } else {
             text.clone()
         };
-        let mut parsed = self.words_of(&words_text);
+        let mut parsed = self.words_of(reader, &words_text);
         for e in &events {
             add_event(&mut parsed, e);
         }
@@ -353,6 +356,7 @@ impl Engine {
         let mut req = SearchRequest::new("");
         req.limit = limit.clamp(1, super::MAX_LIMIT);
         req.facets = false;
+        req.reader = reader;
         let response = self.run(
             &req,
             &super::Filters::default(),
@@ -366,8 +370,9 @@ impl Engine {
             let mut one = SearchRequest::new("");
             one.limit = GROUP_HITS;
             one.facets = false;
+            one.reader = reader;
             for e in events.iter().take(MAX_GROUPS) {
-                let mut q = self.words_of(&e.message);
+                let mut q = self.words_of(reader, &e.message);
                 add_event(&mut q, e);
                 q.words_rank_only = true;
                 let r = self.run(&one, &super::Filters::default(), q, Instant::now(), None)?;
@@ -404,18 +409,21 @@ impl Engine {
     /// characters, at most [`MAX_SUGGEST_WORDS`] distinct words): they rank, but never
     /// exclude, since a pasted "-x" is not a query operator; nothing else of the text's
     /// reading is kept, the paste readers having found its events, codes and ids.
-    fn words_of(&self, text: &str) -> ParsedQuery {
+    fn words_of(&self, reader: super::Reader, text: &str) -> ParsedQuery {
         let head: String = text.chars().take(WORD_CHARS).collect();
-        let parsed = self.parse(&head);
         let searcher = self.index.reader.searcher();
-        let num_docs = searcher.num_docs();
+        // What cannot be worked out hides everything: no word is then judged common.
+        let hidden = self.hidden_for(reader, &searcher).unwrap_or(None);
+        let hidden = hidden.as_deref();
+        let parsed = super::query::parse(&head, &|s| self.known_source(&searcher, hidden, s));
+        let num_docs = searcher.num_docs() - hidden.map_or(0, super::access::Hidden::len);
         let mut analyzer = self.analyzer.clone();
         // A word in more than one article in COMMON_SHARE ranks nothing ("the",
         // "service") and would make the ranking walk most of the index.
         let common = |w: &str, analyzer: &mut tantivy::tokenizer::TextAnalyzer| {
             let mut all = true;
             analyzer.token_stream(w).process(&mut |t| {
-                let n = self.doc_freq(&searcher, &t.text);
+                let n = self.visible_doc_freq(&searcher, hidden, &t.text);
                 all &= n * COMMON_SHARE > num_docs && n > super::plan::COMMON_MIN_DOCS;
             });
             all

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use super::auth::Viewer;
 use super::error::{ApiError, Problem};
 use super::html::redirect;
 use super::insights::{self, Asked};
@@ -45,12 +46,14 @@ use crate::search::{query, MAX_LIMIT};
     ))]
 pub async fn search(
     State(state): State<AppState>,
+    viewer: Viewer,
     client: Option<Extension<ClientAddr>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let p = Params::parse(raw.as_deref());
     let run = async {
-        let req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
+        let mut req = p.search_request(p.number("limit", 10, 1, MAX_LIMIT)?)?;
+        req.reader = viewer.reader;
         let ticket = super::tickets::ticket_param(&p)?;
         let mut response = state.search(req).await?;
         let asked = Asked::of(&response.interpreted, &response.hits);
@@ -90,14 +93,18 @@ pub async fn search(
         (status = 200, description = "Front matter fields, sections (id, heading, markdown, html), references and back-references.", content_type = "application/json"),
         (status = 404, description = "No article has this id.", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    article_json(&state, &id).unwrap_or_else(IntoResponse::into_response)
+pub async fn article(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    article_json(&state, &viewer, &id).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn article_json(state: &AppState, id: &str) -> Result<Response, ApiError> {
+fn article_json(state: &AppState, viewer: &Viewer, id: &str) -> Result<Response, ApiError> {
     let mut view = state
         .engine()?
-        .article(id)?
+        .article(viewer.reader, id)?
         .ok_or_else(|| article_not_found(id))?;
     state.links().absolute_article(&mut view);
     Ok(Json(view).into_response())
@@ -121,6 +128,7 @@ fn article_not_found(id: &str) -> ApiError {
     ))]
 pub async fn rendition(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -130,11 +138,12 @@ pub async fn rendition(
         if ext.is_empty() {
             let p = Params::parse(raw.as_deref());
             return Ok(
-                super::pages::article(&state, &headers, id, p.get("answered")).into_response(),
+                super::pages::article(&state, &viewer, &headers, id, p.get("answered"))
+                    .into_response(),
             );
         }
         if ext == "json" {
-            return article_json(&state, id);
+            return article_json(&state, &viewer, id);
         }
         let content_type = match ext {
             "md" => "text/markdown; charset=utf-8",
@@ -148,7 +157,7 @@ pub async fn rendition(
         };
         let (source, article) = state
             .engine()?
-            .article_text(id)?
+            .article_text(viewer.reader, id)?
             .ok_or_else(|| article_not_found(id))?;
         let body = if ext == "md" {
             source
@@ -208,6 +217,7 @@ fn plain_text(a: &crate::article::Article) -> String {
     ))]
 pub async fn events(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(event_id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -222,7 +232,7 @@ pub async fn events(
             )
         })?;
         let p = Params::parse(raw.as_deref());
-        let mut response = state.engine()?.events(id, p.get("source"))?;
+        let mut response = state.engine()?.events(viewer.reader, id, p.get("source"))?;
         state.links().absolute_events(&mut response);
         Ok(Json(response).into_response())
     };
@@ -251,6 +261,7 @@ struct SuggestBody {
     ))]
 pub async fn suggest(
     State(state): State<AppState>,
+    viewer: Viewer,
     client: Option<Extension<ClientAddr>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -303,7 +314,10 @@ pub async fn suggest(
                 .take(crate::db::querylog::MAX_QUERY_CHARS + 1)
                 .collect(),
         };
-        let mut response = state.on_engine(move |e| e.suggest(&input, limit)).await??;
+        let reader = viewer.reader;
+        let mut response = state
+            .on_engine(move |e| e.suggest(reader, &input, limit))
+            .await??;
         state.metrics().search(response.total);
         let asked = Asked {
             events: response
@@ -448,11 +462,13 @@ pub async fn healthz() -> Response {
         (status = 200, description = "`{\"status\": \"ready\", \"articles\": N}`, with `\"read_only\": true` when the data folder cannot be written, `reload_failing` (`failures`, `retry_in_s`) while reloads fail and the last good index is served.", content_type = "application/json"),
         (status = 503, description = "The index is still being built.", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn readyz(State(state): State<AppState>) -> Response {
+pub async fn readyz(State(state): State<AppState>, viewer: Viewer) -> Response {
     let failing = state.failing();
     match (state.engine(), failing) {
         (Ok(engine), failing) => {
-            let mut body = serde_json::json!({"status": "ready", "articles": engine.num_docs()});
+            // The articles this reader may read: a count is something to keep too.
+            let articles = engine.num_docs_for(viewer.reader).unwrap_or(0);
+            let mut body = serde_json::json!({"status": "ready", "articles": articles});
             if state.rebuilding() {
                 body["rebuilding"] = serde_json::Value::Bool(true);
             }
@@ -513,8 +529,9 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
     params(("permalink" = String, Path, description = "`Q190698` or `KB190698`, any case.")),
     responses(
         (status = 301, description = "To `/kb/{id}`."),
-        (status = 200, description = "Not a permalink but one of the pages that share this shape (`/search`, `/events`, `/products`, `/eventviewer`, `/insights`): the page.", content_type = "text/html"),
-        (status = 401, description = "`/insights` without a token: its sign-in form.", content_type = "text/html"),
+        (status = 200, description = "Not a permalink but one of the pages that share this shape (`/search`, `/events`, `/products`, `/eventviewer`, `/insights`, `/review`, `/signin`, `/feed.atom`): the page or the feed.", content_type = "text/html"),
+        (status = 303, description = "`/signout` without a session, `/signin` with one: on to the next page."),
+        (status = 401, description = "`/insights` or `/review` without a signed-in agent: the sign-in form.", content_type = "text/html"),
         (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn permalink(

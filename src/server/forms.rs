@@ -211,6 +211,7 @@ impl RateLimit {
 /// optional `ticket`), counted apart from agents' ticket links; back to the article.
 pub async fn feedback(
     State(state): State<AppState>,
+    viewer: super::auth::Viewer,
     Path(id): Path<String>,
     client: Option<axum::Extension<ClientAddr>>,
     headers: HeaderMap,
@@ -235,7 +236,7 @@ pub async fn feedback(
                 )
             })?;
         }
-        let id = super::tickets::article_id(&state, &id)?;
+        let id = super::tickets::article_id(&state, viewer.reader, &id)?;
         if let Err(wait) = state.feedback_limit().check(client) {
             return Err(PageError::refused(
                 StatusCode::TOO_MANY_REQUESTS,

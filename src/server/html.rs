@@ -23,11 +23,24 @@ use crate::search::{SearchError, SearchRequest};
 /// Articles a 404 page offers for what was asked.
 const NOT_FOUND_HITS: usize = 5;
 
-/// Renders template `name` with `ctx` plus what every page shows (the article count).
-/// A template that fails to render is logged and answered with a bare page.
+/// Renders template `name` with `ctx` plus what every page shows: the number of
+/// articles the reader may read, and who is signed in ([`super::auth::current`]). A
+/// template that fails to render is logged and answered with a bare page.
 pub fn page(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
-    let articles = state.engine().map(|e| e.num_docs()).unwrap_or(0);
-    let ctx = context! { articles, ..ctx };
+    let viewer = super::auth::current();
+    let engine = state.engine().ok();
+    let articles = engine
+        .as_ref()
+        .and_then(|e| e.num_docs_for(viewer.reader).ok())
+        .unwrap_or(0);
+    // The day articles expire against, for the flags on hits.
+    let today = engine.map(|e| e.today().to_string()).unwrap_or_default();
+    let viewer = context! {
+        agent => viewer.is_agent(),
+        name => viewer.name,
+        via => viewer.via,
+    };
+    let ctx = context! { articles, viewer, today, ..ctx };
     match state.templates().render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

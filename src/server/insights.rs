@@ -8,8 +8,7 @@
 //! `/metrics`. One task ([`write_queries`]) writes what is queued in batches, each in one
 //! transaction. The insights are read with an agent's token: the API
 //! (`/api/v1/insights/gaps`, `/api/v1/insights/top`, JSON or CSV) or the `/insights` page,
-//! which a browser opens after signing in with a token (kept in an `HttpOnly`,
-//! `SameSite=Strict` cookie that only these read-only routes accept).
+//! which a browser opens after signing in ([`super::auth`]).
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -28,7 +27,6 @@ use super::params::{clip, Params};
 use super::AppState;
 use crate::db::links::asked_events;
 use crate::db::querylog::{self, Demand, Gap, Logged, Subject, Top, Via};
-use crate::db::tokens::Role;
 use crate::search::{Hit, Interpreted};
 
 /// Searches written per transaction, at most.
@@ -37,8 +35,6 @@ const BATCH: usize = 2048;
 /// SQLite one sync to disk) per period instead of one per search, at the cost of losing
 /// at most this much of the log in a crash.
 const GATHER: Duration = Duration::from_millis(250);
-/// The cookie a browser signed in to the insights keeps its token in.
-pub const TOKEN_COOKIE: &str = "kbase_token";
 /// Days the insights look back unless told (`days`).
 const DEFAULT_DAYS: usize = 30;
 /// Longest period asked for.
@@ -252,6 +248,10 @@ pub async fn prune(state: &AppState) {
         ),
         Err(e) => tracing::warn!("query log: old searches could not be deleted: {e}"),
     }
+    // Sign-in sessions that ended are kept a day (for the log's sake), then go too.
+    if let Err(e) = db.prune_sessions().await {
+        tracing::warn!("old sign-in sessions could not be deleted: {e}");
+    }
 }
 
 /// The period and size asked for: `days` (1 to 3650, default 30) and `limit` (1 to
@@ -335,9 +335,16 @@ async fn read_gaps(state: &AppState, since: i64) -> Result<Vec<Gap>, ApiError> {
             // A lookup that fails counts as named: the row then says what tickets say.
             querylog::gaps(demand, &outcomes, |s| match s {
                 Subject::Event { source, event_id } => engine
-                    .names(Some(*event_id), source.as_deref(), None)
+                    .names(
+                        crate::search::Reader::Agent,
+                        Some(*event_id),
+                        source.as_deref(),
+                        None,
+                    )
                     .unwrap_or(true),
-                Subject::Code { code } => engine.names(None, None, Some(code)).unwrap_or(true),
+                Subject::Code { code } => engine
+                    .names(crate::search::Reader::Agent, None, None, Some(code))
+                    .unwrap_or(true),
                 Subject::Words { .. } => true,
             })
         })
@@ -361,11 +368,12 @@ async fn read_gaps(state: &AppState, since: i64) -> Result<Vec<Gap>, ApiError> {
     ))]
 pub async fn gaps(
     State(state): State<AppState>,
+    viewer: super::auth::Viewer,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        reader(&state, &headers).await?;
+        viewer.agent_only()?;
         let p = Params::parse(raw.as_deref());
         let (days, limit, since) = period(&p)?;
         let csv = wants_csv(&p, &headers)?;
@@ -394,11 +402,12 @@ pub async fn gaps(
     ))]
 pub async fn top(
     State(state): State<AppState>,
+    viewer: super::auth::Viewer,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let run = async {
-        reader(&state, &headers).await?;
+        viewer.agent_only()?;
         let p = Params::parse(raw.as_deref());
         let (days, limit, since) = period(&p)?;
         let csv = wants_csv(&p, &headers)?;
@@ -411,23 +420,6 @@ pub async fn top(
         Ok::<_, ApiError>(Json(v).into_response())
     };
     super::tickets::finish(run.await)
-}
-
-/// An agent (or admin) reading the insights: a bearer token, or the sign-in cookie of
-/// the `/insights` page.
-async fn reader(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    // Each token is checked once; every live token is at least an agent's.
-    let bearer = match super::tickets::bearer(state, headers).await? {
-        Some(b) => Some(b),
-        None => match super::forms::cookie(headers, TOKEN_COOKIE) {
-            Some(token) => super::tickets::verify(state, token).await?,
-            None => None,
-        },
-    };
-    match bearer {
-        Some(b) if b.role >= Role::Agent => Ok(()),
-        _ => Err(super::tickets::unauthorised()),
-    }
 }
 
 /// One CSV cell: quoted when it holds a comma, quote or line break; a cell a
@@ -574,14 +566,21 @@ fn csv_response(name: &str, body: String) -> Response {
 /// `/insights`: the gaps and the most searched, for an agent; a sign-in form otherwise.
 pub async fn page_view(
     State(state): State<AppState>,
+    viewer: super::auth::Viewer,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(e) = reader(&state, &headers).await {
+    if let Err(e) = viewer.agent_only() {
         if e.status == StatusCode::SERVICE_UNAVAILABLE {
             return database_page(e);
         }
-        return sign_in_page(&state, &headers, None, StatusCode::UNAUTHORIZED);
+        return super::auth::sign_in_page(
+            &state,
+            &headers,
+            "/insights",
+            None,
+            StatusCode::UNAUTHORIZED,
+        );
     }
     let run = async {
         let p = Params::parse(raw.as_deref());
@@ -618,66 +617,11 @@ fn database_page(e: ApiError) -> Response {
     .into_response()
 }
 
-/// The sign-in form of `/insights`, with a message when a token was refused.
-fn sign_in_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    refused: Option<&str>,
-    status: StatusCode,
-) -> Response {
-    let (csrf, set_cookie) = super::forms::csrf_token(headers);
-    let mut r = page(
-        state,
-        status,
-        "sign_in.html",
-        context! { csrf, refused, q => "" },
-    );
-    super::forms::set_csrf_cookie(&mut r, set_cookie.as_deref(), state);
-    r
-}
-
-/// `POST /insights`: signs a browser in with an agent's token (a form field), kept in
-/// an `HttpOnly`, `SameSite=Strict` cookie for eight hours; `sign_out=1` signs it out.
-pub async fn sign_in(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let form = match super::forms::posted(&state, &headers, &body) {
-        Ok(f) => f,
-        Err(r) => return *r,
-    };
-    if form.get("sign_out").is_some() {
-        let mut r = super::html::redirect(StatusCode::SEE_OTHER, "/insights".to_owned());
-        super::forms::set_cookie(&mut r, &state, TOKEN_COOKIE, "", 0);
-        return r;
-    }
-    let token = form.get("token").map(|t| t.trim()).unwrap_or("");
-    match super::tickets::verify(&state, token).await {
-        Ok(Some(b)) if b.role >= Role::Agent => {
-            let mut r = super::html::redirect(StatusCode::SEE_OTHER, "/insights".to_owned());
-            super::forms::set_cookie(&mut r, &state, TOKEN_COOKIE, token, 8 * 3600);
-            r
-        }
-        Ok(_) => sign_in_page(
-            &state,
-            &headers,
-            Some("That token is not a live agent or admin token."),
-            StatusCode::UNAUTHORIZED,
-        ),
-        Err(e) => database_page(e),
-    }
-}
-
 /// `/insights/template?event=&source=&code=&title=`: a new article's Markdown to
 /// download, with the event, source and code filled in, ready for `articles/`.
-pub async fn template(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+pub async fn template(viewer: super::auth::Viewer, RawQuery(raw): RawQuery) -> Response {
     let run = async {
-        reader(&state, &headers).await?;
+        viewer.agent_only()?;
         let p = Params::parse(raw.as_deref());
         let event =
             match p.get("event") {

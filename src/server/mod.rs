@@ -12,6 +12,7 @@
 //! it?", signing in, cross-site protection), `metrics` (Prometheus), `templates`, `links` (permalinks, absolute under the public address).
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod forms;
 pub mod html;
@@ -73,9 +74,16 @@ pub fn router(state: AppState) -> Router {
         .route("/products", axum::routing::get(pages::products))
         .route("/products/{slug}", axum::routing::get(pages::product))
         .route("/eventviewer", axum::routing::get(pages::eventviewer))
+        .route("/insights", axum::routing::get(insights::page_view))
+        .route("/review", axum::routing::get(pages::review))
+        .route("/feed.atom", axum::routing::get(pages::feed))
         .route(
-            "/insights",
-            axum::routing::get(insights::page_view).post(insights::sign_in),
+            "/signin",
+            axum::routing::get(auth::sign_in_form).post(auth::sign_in),
+        )
+        .route(
+            "/signout",
+            axum::routing::get(auth::sign_out_form).post(auth::sign_out),
         )
         .route("/insights/template", axum::routing::get(insights::template))
         .route("/kb/{id}/feedback", axum::routing::post(forms::feedback))
@@ -97,6 +105,8 @@ pub fn router(state: AppState) -> Router {
         })
         // Innermost first: each `.layer` wraps what is above it.
         .layer(from_fn_with_state(state.clone(), html::render_errors))
+        // Who asks, for the handlers and for the error pages that search.
+        .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(from_fn_with_state(state.clone(), layers::timeout))
         .layer(DefaultBodyLimit::max(config::MAX_BODY_BYTES))
         .layer(from_fn(layers::refuse_large_bodies))
@@ -158,6 +168,10 @@ const ROUTES: &[&str] = &[
     "/products/{slug}",
     "/eventviewer",
     "/insights",
+    "/signin",
+    "/signout",
+    "/review",
+    "/feed.atom",
     "/insights/template",
     "/kb/{id}/feedback",
     "/opensearch.xml",

@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 
+use super::auth::Viewer;
 use super::error::ApiError;
 use super::html::{page, redirect, PageError};
 use super::insights::Asked;
@@ -88,6 +89,7 @@ fn understood(i: &crate::search::Interpreted) -> String {
 /// to the article.
 pub async fn search(
     State(state): State<AppState>,
+    viewer: Viewer,
     client: Option<Extension<ClientAddr>>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
@@ -108,6 +110,7 @@ pub async fn search(
     let keep = |e: ApiError| PageError::from(e).with_query(&q);
     let mut req = p.search_request(PAGE).map_err(keep)?;
     req.q.clone_from(&q);
+    req.reader = viewer.reader;
     let offset = req.offset;
     // The API's search (ranked with what tickets recorded); suggestions when it found
     // nothing.
@@ -115,7 +118,7 @@ pub async fn search(
     let suggestions = if response.total == 0 {
         let q = q.clone();
         state
-            .on_engine(move |engine| engine.suggestions(&q))
+            .on_engine(move |engine| engine.suggestions(viewer.reader, &q))
             .await
             .map_err(keep)?
     } else {
@@ -165,6 +168,7 @@ pub async fn search(
 /// recorded, the "Did this fix it?" form, the texts of "Copy for ticket".
 struct ArticleExtras<'a> {
     base_url: &'a str,
+    lifecycle: Option<Value>,
     outcomes: Option<crate::db::links::Outcomes>,
     event_outcomes: Vec<Value>,
     csrf: &'a str,
@@ -196,6 +200,7 @@ fn article_context(view: &ArticleView, extras: &ArticleExtras<'_>) -> Value {
         answered => extras.answered,
         feedback => extras.feedback,
         copy => ticket_copy(view, extras.base_url),
+        lifecycle => extras.lifecycle,
     }
 }
 
@@ -258,11 +263,12 @@ fn first_sentence(text: &str) -> String {
 /// "Did this fix it?".
 pub fn article(
     state: &AppState,
+    viewer: &Viewer,
     headers: &HeaderMap,
     id: &str,
     answered: Option<&str>,
 ) -> PageResult {
-    let view = state.engine()?.article(id)?.ok_or_else(|| {
+    let view = state.engine()?.article(viewer.reader, id)?.ok_or_else(|| {
         PageError::not_found("No article has this id", &article::permalink(id, None), id)
     })?;
     // The permalink is the canonical id; other spellings redirect to it.
@@ -291,6 +297,7 @@ pub fn article(
     let base_url = base_url(state, headers);
     let extras = ArticleExtras {
         base_url: &base_url,
+        lifecycle: lifecycle(&view, viewer, state.engine()?.today()),
         outcomes: table.article(id),
         event_outcomes,
         csrf: &csrf,
@@ -303,9 +310,120 @@ pub fn article(
     Ok(response)
 }
 
+/// What the article page's banners say to an agent: draft, retired, expired, internal,
+/// due for review. `None` for anonymous readers (who see only what needs none) and for
+/// an article with nothing to say.
+fn lifecycle(view: &ArticleView, viewer: &Viewer, today: article::Date) -> Option<Value> {
+    if !viewer.is_agent() {
+        return None;
+    }
+    let f = &view.front;
+    let draft = f.status == Some(article::Status::Draft);
+    let retired = f.status == Some(article::Status::Retired);
+    let expired = f.valid_to.is_some_and(|d| d < today);
+    let internal = f.visibility == Some(article::Visibility::Internal);
+    let due = f.review_by.is_some_and(|d| d <= today);
+    (draft || retired || expired || internal || due)
+        .then(|| context! { draft, retired, expired, internal, due })
+}
+
+/// `/review`: for agents, the articles due for review, by owner, with what tickets
+/// recorded of each, so that an owner sees which to fix first.
+pub async fn review(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+    if let Err(e) = viewer.agent_only() {
+        if e.status == StatusCode::SERVICE_UNAVAILABLE {
+            return PageError::from(e).into_response();
+        }
+        return super::auth::sign_in_page(
+            &state,
+            &headers,
+            "/review",
+            None,
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    let run = || -> PageResult {
+        let engine = state.engine()?;
+        let today = engine.today();
+        let due = engine.review_due(viewer.reader, today)?;
+        let table = state.outcome_table();
+        let mut by_owner: std::collections::BTreeMap<(bool, String), Vec<Value>> =
+            std::collections::BTreeMap::new();
+        let mut rows: Vec<(
+            crate::db::links::Outcomes,
+            crate::search::browse::ReviewItem,
+        )> = due
+            .into_iter()
+            .map(|i| (table.article(&i.card.id).unwrap_or_default(), i))
+            .collect();
+        // Those tickets say did not fix first, then the most used, then the longest due.
+        rows.sort_by(|(a, x), (b, y)| {
+            b.not_fixed
+                .cmp(&a.not_fixed)
+                .then((b.fixed + b.not_fixed + b.related).cmp(&(a.fixed + a.not_fixed + a.related)))
+                .then(x.due.cmp(&y.due))
+        });
+        for (outcomes, item) in rows {
+            let owner = item.owner.clone().unwrap_or_default();
+            by_owner
+                .entry((owner.is_empty(), owner))
+                .or_default()
+                .push(context! { outcomes, ..Value::from_serialize(&item) });
+        }
+        let owners: Vec<Value> = by_owner
+            .into_iter()
+            .map(|((_, owner), items)| context! { owner, items })
+            .collect();
+        Ok(page(
+            &state,
+            StatusCode::OK,
+            "review.html",
+            context! { owners, today => today.to_string(), q => "" },
+        ))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `/feed.atom`: the articles added or changed last, as an Atom feed: the public ones
+/// for anyone, every one for an agent (a token or a signed-in browser).
+pub async fn feed(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let engine = state.engine()?;
+        let items = engine.recent(viewer.reader)?;
+        let updated = items
+            .first()
+            .map_or_else(|| engine.today().to_string(), |i| i.changed.clone());
+        let xml = state
+            .templates()
+            .render(
+                "feed.xml",
+                context! {
+                    base_url => base_url(&state, &headers),
+                    items,
+                    updated,
+                    agent => viewer.is_agent(),
+                },
+            )
+            .map_err(|e| ApiError::internal(crate::error::chain(&e)))?;
+        let mut r = (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response();
+        // What the feed lists depends on who asks: caches must not share it.
+        r.headers_mut().insert(
+            header::VARY,
+            axum::http::HeaderValue::from_static("authorization, cookie"),
+        );
+        Ok(r)
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
 /// `/events/{id}?source=`: every article naming an event ID, by source.
 pub async fn event(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
@@ -313,7 +431,9 @@ pub async fn event(
     let event_id = id.trim().parse::<u32>().map_err(|_| {
         PageError::bad_request("Event IDs are whole numbers from 0 to 4294967295.").with_query(&id)
     })?;
-    let ev = state.engine()?.events(event_id, p.get("source"))?;
+    let ev = state
+        .engine()?
+        .events(viewer.reader, event_id, p.get("source"))?;
     let groups: Vec<Value> = ev
         .sources
         .iter()
@@ -338,9 +458,9 @@ pub async fn event(
 }
 
 /// `/events`: the event IDs known, by source.
-pub async fn events(State(state): State<AppState>) -> PageResult {
+pub async fn events(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let engine = state.engine()?;
-    let sources = engine.event_list()?;
+    let sources = engine.event_list(viewer.reader)?;
     let mut all: Vec<u32> = sources.iter().flat_map(|s| s.ids.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();
@@ -353,9 +473,9 @@ pub async fn events(State(state): State<AppState>) -> PageResult {
 }
 
 /// `/products`: every product with its article count.
-pub async fn products(State(state): State<AppState>) -> PageResult {
+pub async fn products(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let engine = state.engine()?;
-    let products = engine.products()?;
+    let products = engine.products(viewer.reader)?;
     Ok(page(
         &state,
         StatusCode::OK,
@@ -367,13 +487,14 @@ pub async fn products(State(state): State<AppState>) -> PageResult {
 /// `/products/{slug}`: the articles of one product.
 pub async fn product(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(wanted): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let p = Params::parse(raw.as_deref());
     let engine = state.engine()?;
     let name = engine
-        .products()?
+        .products(viewer.reader)?
         .iter()
         .find(|x| x.slug == wanted)
         .map(|x| x.name.clone())
@@ -390,6 +511,7 @@ pub async fn product(
     req.limit = PAGE;
     req.offset = offset;
     req.facets = false;
+    req.reader = viewer.reader;
     let r = engine.search(&req)?;
     let base = format!("/products/{wanted}");
     let shown = offset + r.hits.len();
@@ -420,7 +542,11 @@ pub async fn product(
 /// `/eventviewer`: the target of Event Viewer's "Event Log Online Help" link. Goes to the
 /// one article whose source and event ID match (at its fix), else to the event's page
 /// for that source when several match, else to the event's page.
-pub async fn eventviewer(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn eventviewer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let p = Params::parse(raw.as_deref());
     let get = |name: &str| {
         p.get_ignore_case(name)
@@ -444,7 +570,7 @@ pub async fn eventviewer(State(state): State<AppState>, RawQuery(raw): RawQuery)
     let found = state
         .engine()
         .ok()
-        .and_then(|e| e.events(id, Some(source)).ok());
+        .and_then(|e| e.events(viewer.reader, id, Some(source)).ok());
     match found {
         Some(ev) if ev.total == 1 => {
             let a = ev.sources.into_iter().flat_map(|g| g.articles).next();

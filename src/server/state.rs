@@ -64,6 +64,17 @@ pub struct ServerConfig {
     pub query_log_days: u32,
     /// Searches the query log's queue holds before it drops more.
     pub query_log_queue: usize,
+    /// Who may read an article whose front matter does not say (`--default-visibility`).
+    pub default_visibility: crate::article::Visibility,
+    /// The header an authenticating proxy names its signed-in user in
+    /// (`--trusted-proxy-header X-Forwarded-User`); honoured only from
+    /// [`ServerConfig::trusted_proxies`].
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// The addresses (`--trusted-proxy CIDR`) whose user header is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The day articles expire against and reviews fall due, instead of the clock's
+    /// (`KBASE_TODAY`, for tests and reproducible runs).
+    pub today: Option<crate::article::Date>,
 }
 
 impl ServerConfig {
@@ -87,6 +98,10 @@ impl ServerConfig {
             log_clients: false,
             query_log_days: config::DEFAULT_QUERY_LOG_DAYS,
             query_log_queue: config::QUERY_LOG_QUEUE,
+            default_visibility: crate::article::Visibility::Public,
+            trusted_proxy_header: None,
+            trusted_proxies: Vec::new(),
+            today: None,
         }
     }
 
@@ -485,7 +500,13 @@ impl AppState {
             for p in problems {
                 tracing::warn!("{p}; the rest of the synonyms apply");
             }
-            Ok((Engine::new(index)?.with_synonyms(synonyms), report))
+            Ok((
+                Engine::new(index)?
+                    .with_synonyms(synonyms)
+                    .with_default_visibility(c.default_visibility)
+                    .with_today(c.today),
+                report,
+            ))
         });
         match opened {
             Ok((engine, report)) => {

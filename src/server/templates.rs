@@ -43,9 +43,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("sign_in.html", include_str!("../../templates/sign_in.html")),
     (
+        "sign_out.html",
+        include_str!("../../templates/sign_out.html"),
+    ),
+    (
         "opensearch.xml",
         include_str!("../../templates/opensearch.xml"),
     ),
+    ("review.html", include_str!("../../templates/review.html")),
+    ("feed.xml", include_str!("../../templates/feed.xml")),
 ];
 
 /// Static files under `/static/`, with their types and compiled-in defaults. Only these

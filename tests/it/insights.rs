@@ -582,10 +582,16 @@ async fn the_insights_page_signs_in_with_a_token_that_only_reads() {
         );
         let (csrf, cookie) = form_token(&form);
         let own = Some("http://kb.example.com");
+        assert!(
+            form.text()
+                .contains(r#"name="next" value="&#x2f;insights""#),
+            "{}",
+            form.text()
+        );
         let wrong = post_form(
             &d,
-            "/insights",
-            &format!("csrf={csrf}&token=kb_nope"),
+            "/signin",
+            &format!("csrf={csrf}&token=kb_nope&next=/insights"),
             Some(&cookie),
             own,
             [10, 0, 0, 1],
@@ -595,21 +601,24 @@ async fn the_insights_page_signs_in_with_a_token_that_only_reads() {
         assert!(wrong.text().contains("not a live agent or admin token"));
         let signed = post_form(
             &d,
-            "/insights",
-            &format!("csrf={csrf}&token={}", d.agent),
+            "/signin",
+            &format!("csrf={csrf}&token={}&next=%2Finsights%3Fdays%3D7", d.agent),
             Some(&cookie),
             own,
             [10, 0, 0, 1],
         )
         .await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text());
+        assert_eq!(signed.header("location"), "/insights?days=7");
         let session = signed
             .header("set-cookie")
             .split(';')
             .next()
             .unwrap()
             .to_owned();
-        assert!(session.starts_with("kbase_token="));
+        // The browser keeps a session, never the token.
+        assert!(session.starts_with("kbase_session="));
+        assert!(!session.contains(&d.agent));
         let with = |uri: &str| {
             Request::get(uri)
                 .header(header::COOKIE, format!("{cookie}; {session}"))

@@ -2,6 +2,7 @@
 //!
 //! Fixtures live under `tests/fixtures/<case>/`; each test names the behaviour it checks.
 
+mod access;
 mod check_cli;
 mod fixtures;
 mod insights;

@@ -661,7 +661,10 @@ fn flipped_bytes_are_caught_by_the_checksums_at_a_verified_open() {
         );
         let engine = Engine::new(index).unwrap();
         assert_eq!(engine.num_docs(), 5);
-        assert!(engine.article("D").unwrap().is_some());
+        assert!(engine
+            .article(kbase::search::Reader::Anonymous, "D")
+            .unwrap()
+            .is_some());
     }
 }
 
@@ -816,7 +819,10 @@ fn the_inline_fix_skips_the_registry_warning_and_the_lead_in() {
         fix.text
     );
     // The article keeps its text whole: only the inline fix leaves the opening out.
-    let a = engine.article("EX1").unwrap().unwrap();
+    let a = engine
+        .article(kbase::search::Reader::Anonymous, "EX1")
+        .unwrap()
+        .unwrap();
     assert!(a
         .sections
         .iter()
@@ -981,7 +987,11 @@ fn events_folder() -> Folder {
 
 fn suggested(engine: &Engine, text: &str) -> kbase::search::suggest::SuggestResponse {
     engine
-        .suggest(&kbase::search::suggest::SuggestInput::Text(text.into()), 5)
+        .suggest(
+            kbase::search::Reader::Anonymous,
+            &kbase::search::suggest::SuggestInput::Text(text.into()),
+            5,
+        )
         .unwrap()
 }
 
@@ -1238,7 +1248,10 @@ fn hit_summaries_are_packed_once_there_are_enough_and_stay_readable_as_the_index
         card(&engine, n);
     }
     // A lookup by id reads the same cards.
-    let article = engine.article("GEN-700").unwrap().expect("found");
+    let article = engine
+        .article(kbase::search::Reader::Anonymous, "GEN-700")
+        .unwrap()
+        .expect("found");
     assert!(article.fix.expect("a fix").text.contains("patch 700."));
 }
 
