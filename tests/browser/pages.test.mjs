@@ -231,7 +231,7 @@ test("the insights page signs an agent in and lists what is missing", async () =
     const response = await page.goto(`${base}/insights`);
     assert.equal(response.status(), 401);
     await page.fill("#token", agentToken);
-    await page.click("form[action='/insights'] button");
+    await page.click("form[action='/signin'] button");
     await page.waitForURL(`${base}/insights`);
     // The search above reaches the log within moments.
     for (let i = 0; i < 50 && !(await page.locator("table.gaps").count()); i++) {
@@ -250,11 +250,52 @@ test("the insights page signs an agent in and lists what is missing", async () =
   }
 });
 
+test("an agent signs in, reads the internal article, signs out, and it is gone", async () => {
+  for (const width of [1280, 390]) {
+    const { context, page, requests } = await open({ viewport: { width, height: 900 } });
+    // Anonymous: the internal article does not exist, in search or by its link.
+    let response = await page.goto(`${base}/kb/Q300102`);
+    assert.equal(response.status(), 404);
+    assert.doesNotMatch(await page.content(), /pangolininternal/i);
+    await page.goto(`${base}/search?q=pangolininternal`);
+    assert.doesNotMatch(await page.locator("main").textContent(), /pangolininternal/i);
+    // Signing in from the page frame comes back to where the reader was going.
+    await page.goto(`${base}/signin?next=/kb/Q300102`);
+    await page.fill("#token", agentToken);
+    await page.click("form[action='/signin'] button");
+    await page.waitForURL(`${base}/kb/Q300102`);
+    assert.match(await page.locator("h1").textContent(), /Pangolininternal/);
+    assert.match(await page.locator(".banner.internal").textContent(), /Only agents see this article/);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "kbase_session");
+    assert.ok(session && session.httpOnly && session.sameSite === "Strict", JSON.stringify(cookies));
+    assert.ok(!cookies.some((c) => c.value === agentToken), "the browser never keeps the token");
+    await page.goto(`${base}/search?q=pangolininternal`);
+    assert.match(await page.locator(".hit h2").first().textContent(), /Internal/);
+    await page.goto(`${base}/review`);
+    assert.match(await page.locator("main").textContent(), /Q300102/);
+    const html = await page.content();
+    const report = await new HtmlValidate({ extends: ["html-validate:standard"] }).validateString(html);
+    assert.deepEqual(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`)), []);
+    await page.goto(`${base}/kb/Q300102`);
+    await page.screenshot({ path: join(shots, `internal-article-${width}.png`), fullPage: true });
+    // Signing out ends the session: the article is gone again.
+    await page.click("a[href='/signout']");
+    await page.click("form[action='/signout'] button");
+    await page.waitForURL(`${base}/`);
+    response = await page.goto(`${base}/kb/Q300102`);
+    assert.equal(response.status(), 404);
+    assert.ok(!(await context.cookies()).some((c) => c.name === "kbase_session"));
+    assertLocal(requests);
+    await context.close();
+  }
+});
+
 test("every page is valid HTML", async () => {
   const validator = new HtmlValidate({ extends: ["html-validate:standard"] });
   for (const path of ["/", "/search?q=event+id+5058", "/search?q=zzyzzx+qqqq", "/kb/Q190698",
     "/kb/Q300100", "/kb/Q300101", "/events", "/events/1030", "/products",
-    "/products/microsoft-exchange-server", "/no/such/page", "/insights"]) {
+    "/products/microsoft-exchange-server", "/no/such/page", "/insights", "/review", "/signin"]) {
     const html = await (await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).text();
     const report = await validator.validateString(html);
     const errors = report.results.flatMap((r) => r.messages.map((m) => `${m.line}:${m.column} ${m.ruleId}: ${m.message}`));
