@@ -258,7 +258,7 @@ test("an agent signs in, reads the internal article, signs out, and it is gone",
     assert.equal(response.status(), 404);
     assert.doesNotMatch(await page.content(), /pangolininternal/i);
     await page.goto(`${base}/search?q=pangolininternal`);
-    assert.doesNotMatch(await page.locator("main").textContent(), /pangolininternal/i);
+    assert.equal(await page.locator(".hit").count(), 0);
     // Signing in from the page frame comes back to where the reader was going.
     await page.goto(`${base}/signin?next=/kb/Q300102`);
     await page.fill("#token", agentToken);
