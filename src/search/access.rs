@@ -15,7 +15,7 @@
 //! `valid_to`), so the engine works it out once per day and keeps it; it is empty, and
 //! costs nothing, when every article is readable by everyone.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
@@ -236,10 +236,11 @@ impl Weight for HiddenWeight {
     }
 }
 
-/// The anonymous reader's hidden set, worked out once per day and per engine.
+/// The anonymous reader's hidden set, worked out once per day and per engine. Read by
+/// every anonymous search, written once a day: a read lock on the way in.
 #[derive(Default)]
 pub(crate) struct HiddenCache {
-    today: Mutex<Option<(Date, Option<Arc<Hidden>>)>>,
+    today: RwLock<Option<(Date, Option<Arc<Hidden>>)>>,
 }
 
 impl HiddenCache {
@@ -250,10 +251,22 @@ impl HiddenCache {
         today: Date,
         make: impl FnOnce() -> tantivy::Result<Hidden>,
     ) -> tantivy::Result<Option<Arc<Hidden>>> {
+        {
+            let slot = self
+                .today
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((day, hidden)) = slot.as_ref() {
+                if *day == today {
+                    return Ok(hidden.clone());
+                }
+            }
+        }
         let mut slot = self
             .today
-            .lock()
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Another search may have worked it out meanwhile.
         if let Some((day, hidden)) = slot.as_ref() {
             if *day == today {
                 return Ok(hidden.clone());

@@ -143,7 +143,7 @@ DingoSource logs event 7778 on dingoexpired hosts.
 
 Reboot the dingoexpired host.
 ",
-        &["dingoexpired", "DingoSource", "Q400005", "7778"],
+        &["dingoexpired", "DingoSource", "Q400005"],
     ),
 ];
 
@@ -740,5 +740,20 @@ proptest! {
                 prop_assert!(!shown.contains(m), "`{}` shown for {}", m, q);
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn an_article_is_read_through_its_valid_to_day_and_hidden_the_day_after() {
+    const LAST_DAY: &str = "---\nid: Q400007\ntitle: Emuvalid Certificate Renewal\nvalid_to: 2030-06-30\n---\n\n## Resolution\n\nRenew the emuvalid certificate.\n";
+    for (today, seen) in [("2030-06-30", 1), ("2030-07-01", 0)] {
+        let k = kb_with(false, &[("Q400007.md", LAST_DAY)], |c| {
+            c.today = Some(kbase::article::Date::parse(today).unwrap());
+        })
+        .await;
+        let anon = anonymous(&k.app, "GET", "/api/v1/search?q=emuvalid", "").await;
+        assert_eq!(anon.json()["total"], seen, "on {today}");
+        let agent = as_agent(&k.app, &k.agent, "/kb/Q400007").await.text();
+        assert_eq!(agent.contains("Expired</strong>"), seen == 0, "on {today}");
     }
 }
