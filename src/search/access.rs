@@ -55,7 +55,13 @@ impl Reader {
 pub struct Hidden {
     segments: Vec<(SegmentId, BitSet)>,
     count: u64,
+    /// The visible frequencies read so far: common words are asked for by search after
+    /// search, and each answer walks their postings.
+    doc_freqs: RwLock<std::collections::HashMap<Term, u64>>,
 }
+
+/// Visible frequencies kept per [`Hidden`] set before the oldest are forgotten.
+const MAX_CACHED_FREQS: usize = 100_000;
 
 impl Hidden {
     /// Works out which documents anonymous readers may not see on `today`: internal
@@ -107,7 +113,11 @@ impl Hidden {
                 .count() as u64;
             segments.push((segment.segment_id(), set));
         }
-        Ok(Hidden { segments, count })
+        Ok(Hidden {
+            segments,
+            count,
+            doc_freqs: RwLock::default(),
+        })
     }
 
     /// How many live documents are hidden.
@@ -146,10 +156,27 @@ impl Hidden {
     /// term dictionary less the hidden documents holding it. Read from the postings
     /// (each hidden document looked up, or the postings walked when that is shorter).
     pub(crate) fn visible_doc_freq(&self, searcher: &Searcher, term: &Term) -> u64 {
+        let cached = self
+            .doc_freqs
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(term)
+            .copied();
+        if let Some(n) = cached {
+            return n;
+        }
         let mut visible = 0u64;
         for segment in searcher.segment_readers() {
             visible += self.segment_doc_freq(segment, term);
         }
+        let mut cache = self
+            .doc_freqs
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= MAX_CACHED_FREQS {
+            cache.clear();
+        }
+        cache.insert(term.clone(), visible);
         visible
     }
 
