@@ -469,7 +469,10 @@ fn import(
 ) -> kbase::Result<ExitCode> {
     let bar = progress_bar(quiet, "importing");
     let options = legacy::ImportOptions { force };
-    let report = legacy::import(src, out, options, &|| bar.inc(1))?;
+    let report =
+        legacy::import_counted(src, out, options, &|total| bar.set_length(total), &|| {
+            bar.inc(1)
+        })?;
     bar.finish_and_clear();
     if let Some(path) = report_path {
         let mut lines = String::new();
@@ -509,17 +512,29 @@ fn import(
     )))
 }
 
-/// A progress bar on a terminal; hidden when quiet or when stderr is not a terminal.
+/// A progress bar on a terminal: the files done of the total (known once the folder
+/// is scanned), the rate and the time left; hidden when quiet or when stderr is not a
+/// terminal (the summary line that follows the work says what was done).
 fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner().with_message(what.to_owned());
+    let bar = ProgressBar::new(0).with_message(what.to_owned());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {pos} files, {per_sec}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {human_pos}/{human_len} files · {rate} · {eta} left",
+        )
+        .map(|s| {
+            s.progress_chars("=> ").with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} files/s", state.per_sec());
+                },
+            )
+        })
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }
 
@@ -562,10 +577,9 @@ fn open_engine(articles: &std::path::Path, data: &std::path::Path) -> kbase::Res
             }
             index
         }
-        Err(kbase::Error::IndexBusy(path)) => {
-            eprintln!("kbase: note: {} is being updated by another process; searching the last committed index", path.display());
-            kbase::index::open_read_only(data)?
-        }
+        // A server holds the index: its last commit is what it serves, and what this
+        // search reads.
+        Err(kbase::Error::IndexBusy(_)) => kbase::index::open_read_only(data)?,
         Err(kbase::Error::ReadOnly { path, .. }) => {
             let (index, behind) = kbase::index::open_frozen(data, articles)?;
             eprintln!(
@@ -621,13 +635,28 @@ fn search(
             if let Some(better) = &response.did_you_mean {
                 writeln!(out, "Did you mean: {better}")?;
             }
+            if response.hits.is_empty() {
+                writeln!(out, "No article matches “{q}”.")?;
+                let read = understood(&response.interpreted);
+                if !read.is_empty() {
+                    writeln!(out, "Looked for {read}.")?;
+                }
+                return out.flush();
+            }
             if response.partial {
                 writeln!(
                     out,
                     "No article has all the words; these have some of them."
                 )?;
             }
-            for hit in &response.hits {
+            let width = console::Term::stdout()
+                .size_checked()
+                .map_or(100, |(_, cols)| usize::from(cols))
+                .clamp(40, 120);
+            let base = std::env::var(config::ENV_PUBLIC_URL)
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .unwrap_or_default();
+            for (n, hit) in response.hits.iter().enumerate() {
                 let marks: Vec<&str> = [
                     hit.card.visibility.as_deref().filter(|v| *v == "internal"),
                     hit.card.status.as_deref(),
@@ -640,12 +669,30 @@ fn search(
                 } else {
                     format!("  [{}]", marks.join(", "))
                 };
-                writeln!(out, "{}  {}{marks}", hit.card.id, hit.card.title)?;
+                if n > 0 {
+                    writeln!(out)?;
+                }
+                for line in wrap(
+                    &format!("{}  {}{marks}", hit.card.id, hit.card.title),
+                    width,
+                    "",
+                ) {
+                    writeln!(out, "{line}")?;
+                }
+                let link = hit.fix.as_ref().map_or(&hit.card.url, |f| &f.url);
+                writeln!(out, "    {base}{link}")?;
                 if let Some(fix) = &hit.fix {
-                    let first = fix.text.lines().next().unwrap_or("");
-                    writeln!(out, "    {}: {first}", fix.heading)?;
+                    let heading = if fix.heading.is_empty() {
+                        "Fix"
+                    } else {
+                        &fix.heading
+                    };
+                    for line in wrap(&format!("{heading}: {}", fix.text), width, "    ") {
+                        writeln!(out, "{line}")?;
+                    }
                 }
             }
+            writeln!(out)?;
             writeln!(
                 out,
                 "{} of {}{} results in {:.1} ms",
@@ -672,6 +719,47 @@ fn today() -> kbase::Result<Date> {
             })
         }
     }
+}
+
+/// `text` cut at spaces into lines of at most `width` characters, each after `indent`
+/// (a word longer than a line stands alone).
+fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    let room = width.saturating_sub(indent.chars().count()).max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > room {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines
+}
+
+/// What a query was read as, in words: "event ID 5058 and the words".
+fn understood(i: &kbase::search::Interpreted) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(i.article_ids.iter().map(|a| format!("article {a}")));
+    parts.extend(i.sources.iter().map(|s| format!("source {s}")));
+    parts.extend(i.event_ids.iter().map(|e| format!("event ID {e}")));
+    parts.extend(i.codes.iter().map(|c| format!("code {c}")));
+    let mut read = parts.join(", ");
+    if !i.terms.is_empty() {
+        read.push_str(if read.is_empty() {
+            "the words"
+        } else {
+            " and the words"
+        });
+    }
+    read
 }
 
 fn check(

@@ -110,9 +110,10 @@ impl ImportReport {
     /// The closing lines of `kbase import`.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "read {} files in {:.2} s: {} written, {} unchanged, {} skipped, {} failed",
+            "read {} files in {:.1} s ({:.0} files/s): {} written, {} unchanged, {} skipped, {} failed",
             self.files.len(),
             self.elapsed.as_secs_f64(),
+            self.files.len() as f64 / self.elapsed.as_secs_f64().max(1e-3),
             self.count(Status::Written),
             self.count(Status::Unchanged),
             self.count(Status::Skipped),
@@ -143,8 +144,22 @@ pub fn import(
     options: ImportOptions,
     tick: &(dyn Fn() + Sync),
 ) -> Result<ImportReport> {
+    import_counted(sources, out, options, &|_| {}, tick)
+}
+
+/// [`import`], telling `total` how many input files there are once the sources have
+/// been scanned (before the first `tick`), so that a progress bar can show a total and
+/// an ETA.
+pub fn import_counted(
+    sources: &[PathBuf],
+    out: &Path,
+    options: ImportOptions,
+    total: &(dyn Fn(u64) + Sync),
+    tick: &(dyn Fn() + Sync),
+) -> Result<ImportReport> {
     let started = Instant::now();
     let inputs = collect_inputs(sources)?;
+    total(inputs.len() as u64);
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut report = ImportReport {
         files: Vec::with_capacity(inputs.len()),

@@ -13,4 +13,4 @@ mod markdown;
 mod text;
 
 pub use convert::{convert, Conversion, Warning};
-pub use import::{import, FileReport, ImportOptions, ImportReport, Status};
+pub use import::{import, import_counted, FileReport, ImportOptions, ImportReport, Status};

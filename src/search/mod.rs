@@ -386,9 +386,46 @@ impl Engine {
     pub(crate) fn parse_for(&self, reader: Reader, q: &str) -> Result<ParsedQuery, SearchError> {
         let searcher = self.index.reader.searcher();
         let hidden = self.hidden_for(reader, &searcher)?;
-        Ok(query::parse(q, &|s| {
-            self.known_source(&searcher, hidden.as_deref(), s)
-        }))
+        let mut parsed = query::parse(q, &|s| self.known_source(&searcher, hidden.as_deref(), s));
+        self.recognise_ids(&mut parsed, &searcher, hidden.as_deref());
+        Ok(parsed)
+    }
+
+    /// Words that are the ids of articles the reader may see, in a form the query
+    /// language does not know (`KBA1007`: a team's own ids, not `Q…` or `KB…`), become
+    /// article ids too; the words stay words. Only words with letters and digits are
+    /// looked up, one term each.
+    fn recognise_ids(
+        &self,
+        parsed: &mut ParsedQuery,
+        searcher: &Searcher,
+        hidden: Option<&access::Hidden>,
+    ) {
+        let mut found = Vec::new();
+        for c in &parsed.clauses {
+            let [query::Item::Word(w)] = c.any_of.as_slice() else {
+                continue;
+            };
+            let mixed =
+                w.bytes().any(|b| b.is_ascii_digit()) && w.bytes().any(|b| b.is_ascii_alphabetic());
+            if c.negated || !mixed || !crate::article::is_valid_id(w) {
+                continue;
+            }
+            let term =
+                tantivy::Term::from_field_text(self.index.fields.id_key, &w.to_ascii_lowercase());
+            let seen = match hidden {
+                None => searcher.doc_freq(&term).unwrap_or(0),
+                Some(h) => h.visible_doc_freq(searcher, &term),
+            };
+            let known = parsed
+                .article_ids
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(w));
+            if seen > 0 && !known {
+                found.push(w.clone());
+            }
+        }
+        parsed.article_ids.extend(found);
     }
 
     /// Runs a search.

@@ -182,6 +182,10 @@ fn field_item(field: &str, value: &str, out: &mut ParsedQuery) -> Option<Item> {
         "id" => {
             match article_id(value) {
                 Some(id) => push_unique(&mut out.article_ids, id),
+                // A team's own ids (`KBA1007`, `HD-12`) are ids too when asked for so.
+                None if crate::article::is_valid_id(value.trim_matches(EDGE)) => {
+                    push_unique(&mut out.article_ids, value.trim_matches(EDGE).to_owned());
+                }
                 None => return word(value),
             }
             None
@@ -225,8 +229,13 @@ fn recognise(
         return Some(consumed);
     }
 
-    // STOP 0x0000007B / stop 7b / STOP: c000021a
-    if lower == "stop" || lower == "stop:" || lower == "bugcheck" {
+    // STOP 0x0000007B / stop 7b / STOP: c000021a. `BugCheck 1001` is the event the
+    // BugCheck source logs after a crash when the index knows that source: a bare decimal
+    // number after it is its event ID, not a code (codes after it are written in hex).
+    let bugcheck_event = lower == "bugcheck"
+        && is_source("bugcheck")
+        && at(i + 1).is_some_and(|w| is_number(w) && !w.starts_with('0'));
+    if (lower == "stop" || lower == "stop:" || lower == "bugcheck") && !bugcheck_event {
         let mut j = i + 1;
         if at(j).is_some_and(|w| {
             matches!(

@@ -631,11 +631,25 @@ pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     let decoded = percent_decode(path);
     let words: String = decoded
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .filter(|w| !w.is_empty() && !is_path_stopword(w))
         .take(8)
         .collect::<Vec<_>>()
         .join(" ");
     PageError::not_found("Page not found", path, &words).into_response()
+}
+
+/// Words of a mistyped path that say nothing of what was wanted: English function words
+/// and the furniture of web addresses (`/how-to-fix-the-error.html`).
+const PATH_STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
+    "i", "if", "in", "is", "it", "my", "of", "on", "or", "the", "this", "to", "what", "when",
+    "where", "why", "with", "you", "your", "htm", "html", "php", "asp", "aspx", "index", "www",
+    "http", "https", "com",
+];
+
+/// Whether `word` is one of [`PATH_STOPWORDS`], in any case.
+fn is_path_stopword(word: &str) -> bool {
+    PATH_STOPWORDS.iter().any(|s| s.eq_ignore_ascii_case(word))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -643,4 +657,19 @@ fn percent_decode(s: &str) -> String {
         .next()
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_path_stopword;
+
+    #[test]
+    fn a_paths_function_words_are_not_searched_for() {
+        let words: Vec<&str> = "how-to-fix-the-spooler-error.html"
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !is_path_stopword(w))
+            .collect();
+        assert_eq!(words, ["fix", "spooler", "error"]);
+        assert!(is_path_stopword("The"));
+    }
 }

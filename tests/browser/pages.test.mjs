@@ -291,6 +291,22 @@ test("an agent signs in, reads the internal article, signs out, and it is gone",
   }
 });
 
+test("no page scrolls sideways on a 360 px phone: long words, paths and URLs wrap", async () => {
+  const { context, page } = await open({ viewport: { width: 360, height: 740 } });
+  for (const path of ["/", "/search?q=event+id+5058", "/search?q=0x80070005", "/search?q=printer+driver+share+path",
+    "/search?q=zzyzzx+qqqq", `/search?q=${"averyveryverylongwordthatisnotthere".repeat(3)}`, "/kb/Q190698",
+    "/kb/Q300100", "/kb/Q300101", "/kb/Q300103", "/events", "/events/1030", "/events/372", "/products",
+    "/products/microsoft-exchange-server", "/no/such/page/with-a-rather-long-name-in-it.html", "/insights",
+    "/signin", "/review"]) {
+    await page.goto(`${base}${path}`);
+    const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= width, `${path} is ${scroll} px wide on a ${width} px screen`);
+  }
+  await page.goto(`${base}/kb/Q300103`);
+  await page.screenshot({ path: join(shots, "long-urls-360.png"), fullPage: true });
+  await context.close();
+});
+
 test("every page is valid HTML", async () => {
   const validator = new HtmlValidate({ extends: ["html-validate:standard"] });
   for (const path of ["/", "/search?q=event+id+5058", "/search?q=zzyzzx+qqqq", "/kb/Q190698",

@@ -15,6 +15,7 @@ mod render;
 mod search;
 mod server;
 mod sessions;
+mod shipped;
 mod tickets;
 
 use std::path::{Path, PathBuf};

@@ -391,3 +391,20 @@ async fn a_bad_parameter_on_a_page_says_which_and_keeps_the_query() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_not_found_page_searches_the_paths_words_without_its_stopwords() {
+    let (_site, app) = app().await;
+    let text = html(
+        &page(&app, "/how-to-restore-the-kmsdata-directory.html").await,
+        404,
+    );
+    assert!(
+        text.contains("Search for <q>restore kmsdata directory</q>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Event ID 5058"),
+        "the article is offered: {text}"
+    );
+}
