@@ -191,6 +191,24 @@ fn same_source(a: &Option<String>, b: &Option<String>) -> bool {
     }
 }
 
+/// The key an event source is matched by, whatever its spelling: letters and digits
+/// only, lower-cased, without the `Microsoft-Windows-` of a provider's name. `Service
+/// Control Manager`, `Service control manager.` and `ServiceControlManager` are one
+/// source, `Dr. Watson` and `DrWatson` another, and `Microsoft-Windows-Kernel-Power` (the
+/// provider, as `Get-WinEvent` and the event's XML name it) is `Kernel-Power` (as Event
+/// Viewer shows it). Empty for a name with no letter or digit.
+pub fn source_key(source: &str) -> String {
+    let key: String = source
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match key.strip_prefix("microsoftwindows") {
+        Some(rest) if !rest.is_empty() => rest.to_owned(),
+        _ => key,
+    }
+}
+
 /// Adds `e` to `events` unless already known; a sourced mention upgrades an unsourced
 /// one (the rule of [`text_events`], for short lists such as one article's).
 pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {
@@ -372,6 +390,29 @@ pub fn article_ref_mentions(text: &str) -> Vec<(usize, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sources_are_matched_by_one_key_whatever_their_spelling() {
+        let k = super::source_key;
+        for s in [
+            "Service Control Manager",
+            "Service control manager",
+            "Service Control Manager.",
+            "ServiceControlManager",
+            "Microsoft-Windows-Service Control Manager",
+        ] {
+            assert_eq!(k(s), "servicecontrolmanager", "{s}");
+        }
+        assert_eq!(k("Dr. Watson"), k("DrWatson"));
+        assert_eq!(k("Microsoft-Windows-Kernel-Power"), k("Kernel-Power"));
+        assert_eq!(
+            k("Microsoft Windows security auditing."),
+            k("Microsoft-Windows-Security-Auditing")
+        );
+        assert_ne!(k("MSExchangeIS"), k("MSExchangeDS"));
+        assert_eq!(k("Microsoft-Windows"), "microsoftwindows");
+        assert_eq!(k("..."), "");
+    }
+
     use super::*;
 
     #[test]

@@ -292,12 +292,15 @@ pub fn build(
         if !any.contains(&e.id) {
             any.push(e.id);
         }
-        if let Some(source) = &e.source {
-            doc.add_text(fields.source, source.to_lowercase());
-            doc.add_text(
-                fields.source_event,
-                format!("{}:{}", source.to_lowercase(), e.id),
-            );
+        // By key: every spelling of a source is one term ([`extract::source_key`]).
+        if let Some(key) = e
+            .source
+            .as_deref()
+            .map(extract::source_key)
+            .filter(|k| !k.is_empty())
+        {
+            doc.add_text(fields.source, &key);
+            doc.add_text(fields.source_event, format!("{key}:{}", e.id));
         }
     }
     for id in &any {

@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 22;
+pub const SCHEMA_VERSION: u32 = 23;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -45,9 +45,10 @@ pub struct Fields {
     pub event_meta: Field,
     /// Event IDs found anywhere (front matter, title or text).
     pub event_any: Field,
-    /// `source:id` pairs, lower-cased (`msexchangeis:1000`).
+    /// `source:id` pairs by source key (`msexchangeis:1000`, `servicecontrolmanager:7000`;
+    /// [`crate::extract::source_key`]).
     pub source_event: Field,
-    /// Event sources, lower-cased.
+    /// Event sources by key.
     pub source: Field,
     /// Codes named in the title: the articles a code search wants first.
     pub code_title: Field,

@@ -155,9 +155,11 @@ impl Engine {
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
                 if let Some((source, id)) = key.rsplit_once(':') {
                     if let Ok(id) = id.parse::<u32>() {
+                        // Aliases are listed as one source.
+                        let group = self.source_aliases.canonical(source).to_owned();
                         let entry = by_source
-                            .entry(source.to_owned())
-                            .or_insert_with(|| (source.to_owned(), Vec::new()));
+                            .entry(group.clone())
+                            .or_insert_with(|| (group, Vec::new()));
                         entry.1.push(id);
                         sourced.insert(id);
                     }

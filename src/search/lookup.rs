@@ -109,6 +109,18 @@ fn stored(doc: &TantivyDocument, field: Field) -> &str {
 }
 
 impl Engine {
+    /// Articles naming event `id` from `source` in their front matter or text, under
+    /// any spelling or alias of the source.
+    fn any_source_event(&self, source: &str, id: u32) -> Box<dyn Query> {
+        let f = &self.index.fields;
+        let terms: Vec<(Occur, Box<dyn Query>)> = self
+            .source_event_keys(source, id)
+            .iter()
+            .map(|k| (Occur::Should, term_match(f.source_event, k)))
+            .collect();
+        Box::new(BooleanQuery::new(terms))
+    }
+
     /// Where the article with this id (any case) is, `None` when there is none or it is
     /// `hidden`.
     pub(crate) fn find_id(
@@ -139,9 +151,10 @@ impl Engine {
         let f = &self.index.fields;
         let query: Box<dyn Query> = match (event_id, code) {
             (Some(id), _) => {
+                let event = id;
                 let id = id.to_string();
                 match source.map(str::trim).filter(|s| !s.is_empty()) {
-                    Some(s) => term_match(f.source_event, &format!("{}:{id}", s.to_lowercase())),
+                    Some(s) => self.any_source_event(s, event),
                     None => term_match(f.event_any, &id),
                 }
             }
@@ -296,10 +309,7 @@ impl Engine {
         let query: Box<dyn Query> = match source {
             Some(s) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, any),
-                (
-                    Occur::Must,
-                    term_match(f.source_event, &format!("{}:{id}", s.to_lowercase())),
-                ),
+                (Occur::Must, self.any_source_event(s, event_id)),
             ])),
             None => any,
         };
@@ -312,21 +322,39 @@ impl Engine {
             &query,
             &(self.order.ranked(MAX_EVENT_ARTICLES, &None), Count),
         )?;
+        // Grouped by source whatever its spelling or alias; each group is shown under
+        // the spelling most of its articles use.
         let mut groups: BTreeMap<Option<String>, Vec<EventArticle>> = BTreeMap::new();
+        let mut spellings: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        let wanted = source.map(|s| self.source_group(s));
         for (_, at) in top {
             let summary = self.summary(at)?;
-            let mut sources: Vec<Option<String>> = summary
-                .card
-                .events
-                .iter()
-                .filter(|e| e.id == event_id && e.source.is_some())
-                .map(|e| e.source.clone())
-                .collect();
-            sources.dedup();
-            if let Some(s) = source {
-                sources.retain(|x| x.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(s)));
+            let mut sources: Vec<Option<String>> = Vec::new();
+            for e in &summary.card.events {
+                let Some(written) = e.source.as_deref().filter(|_| e.id == event_id) else {
+                    continue;
+                };
+                let group = self.source_group(written);
+                if group.is_empty() || wanted.as_ref().is_some_and(|w| *w != group) {
+                    continue;
+                }
+                *spellings
+                    .entry(group.clone())
+                    .or_default()
+                    .entry(written.to_owned())
+                    .or_default() += 1;
+                if !sources.contains(&Some(group.clone())) {
+                    sources.push(Some(group));
+                }
+            }
+            if let (Some(s), Some(w)) = (source, &wanted) {
                 if sources.is_empty() {
-                    sources.push(Some(s.to_owned()));
+                    spellings
+                        .entry(w.clone())
+                        .or_default()
+                        .entry(s.to_owned())
+                        .or_default();
+                    sources.push(Some(w.clone()));
                 }
             }
             if sources.is_empty() {
@@ -346,9 +374,23 @@ impl Engine {
                 groups.entry(s).or_default().push(entry.clone());
             }
         }
+        let shown = |group: String| -> String {
+            spellings
+                .get(&group)
+                .and_then(|names| {
+                    names
+                        .iter()
+                        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                        .map(|(name, _)| name.clone())
+                })
+                .unwrap_or(group)
+        };
         let mut sources: Vec<EventGroup> = groups
             .into_iter()
-            .map(|(source, articles)| EventGroup { source, articles })
+            .map(|(source, articles)| EventGroup {
+                source: source.map(&shown),
+                articles,
+            })
             .collect();
         sources.sort_by(|a, b| {
             (a.source.is_none(), std::cmp::Reverse(a.articles.len()))

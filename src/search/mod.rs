@@ -23,6 +23,7 @@ pub mod query;
 pub mod request;
 pub mod response;
 mod snippet;
+pub mod sources;
 pub mod spelling;
 mod stats;
 pub mod suggest;
@@ -199,6 +200,8 @@ pub struct Engine {
     browse: BrowseCache,
     /// The synonym groups queries are expanded with.
     synonyms: synonyms::Synonyms,
+    /// Event sources known under several names.
+    pub(crate) source_aliases: sources::SourceAliases,
     /// A read failure every lookup reports, once [`Engine::inject_read_fault`] set it.
     fault: std::sync::OnceLock<String>,
     /// Who may read an article whose front matter does not say.
@@ -252,6 +255,7 @@ impl Engine {
             order,
             browse: BrowseCache::default(),
             synonyms: synonyms::Synonyms::shipped(),
+            source_aliases: sources::SourceAliases::shipped(),
             fault: std::sync::OnceLock::new(),
             default_visibility: Visibility::Public,
             hidden: access::HiddenCache::default(),
@@ -292,6 +296,29 @@ impl Engine {
         Ok(self.hidden.get(today, || {
             access::Hidden::anonymous(searcher, &self.index.fields, self.default_visibility, today)
         })?)
+    }
+
+    /// The engine with `aliases` in place of the shipped source groups
+    /// ([`sources::SourceAliases::load`] gives them with a deployment's).
+    pub fn with_source_aliases(mut self, aliases: sources::SourceAliases) -> Engine {
+        self.source_aliases = aliases;
+        self
+    }
+
+    /// The index terms of `source` (any spelling or alias) with event `id`: the
+    /// `source_event` terms a lookup by source and ID reads.
+    pub(crate) fn source_event_keys(&self, source: &str, id: u32) -> Vec<String> {
+        self.source_aliases
+            .keys_of(&crate::extract::source_key(source))
+            .into_iter()
+            .map(|k| format!("{k}:{id}"))
+            .collect()
+    }
+
+    /// The key that stands for `source`'s group of names: what event pages group by.
+    pub(crate) fn source_group(&self, source: &str) -> String {
+        let key = crate::extract::source_key(source);
+        self.source_aliases.canonical(&key).to_owned()
     }
 
     /// The engine with `synonyms` in place of the shipped list
@@ -363,7 +390,8 @@ impl Engine {
 
     /// Parses a query the way [`Engine::search`] does for an agent.
     pub fn parse(&self, q: &str) -> ParsedQuery {
-        query::parse(q, &|s| self.sources.contains(s))
+        let searcher = self.index.reader.searcher();
+        query::parse(q, &|s| self.known_source(&searcher, None, s))
     }
 
     /// Whether `source` (lower-cased) is an event source that an article the reader may
@@ -375,11 +403,16 @@ impl Engine {
         hidden: Option<&access::Hidden>,
         source: &str,
     ) -> bool {
-        self.sources.contains(source)
-            && hidden.is_none_or(|h| {
-                let term = tantivy::Term::from_field_text(self.index.fields.source, source);
-                h.visible_doc_freq(searcher, &term) > 0
-            })
+        let keys = self
+            .source_aliases
+            .keys_of(&crate::extract::source_key(source));
+        keys.iter().any(|key| {
+            self.sources.contains(key)
+                && hidden.is_none_or(|h| {
+                    let term = tantivy::Term::from_field_text(self.index.fields.source, key);
+                    h.visible_doc_freq(searcher, &term) > 0
+                })
+        })
     }
 
     /// Parses a query as [`Engine::search`] does for `reader`.
@@ -548,6 +581,18 @@ impl Engine {
             self.rare_words(&parsed.clauses, &searcher, &stats, hidden.is_some())
         };
         self.synonyms.expand(&mut parsed.clauses);
+        // Source + ID as the index holds them: by key, with the source's aliases.
+        let asked = std::mem::take(&mut parsed.source_events);
+        for (source, id) in asked {
+            for key in self.source_event_keys(&source, id) {
+                if let Some((k, _)) = key.rsplit_once(':') {
+                    let pair = (k.to_owned(), id);
+                    if !parsed.source_events.contains(&pair) {
+                        parsed.source_events.push(pair);
+                    }
+                }
+            }
+        }
         let mut plan = plan::Plan::new(&parsed, f, &mut analyzer, filters);
         if let Some(h) = &hidden {
             let strict = std::mem::replace(&mut plan.strict, Box::new(tantivy::query::EmptyQuery));

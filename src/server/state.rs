@@ -500,9 +500,14 @@ impl AppState {
             for p in problems {
                 tracing::warn!("{p}; the rest of the synonyms apply");
             }
+            let (aliases, problems) = crate::search::sources::SourceAliases::load(&c.articles);
+            for p in problems {
+                tracing::warn!("{p}; the shipped source aliases apply");
+            }
             Ok((
                 Engine::new(index)?
                     .with_synonyms(synonyms)
+                    .with_source_aliases(aliases)
                     .with_default_visibility(c.default_visibility)
                     .with_today(c.today),
                 report,

@@ -1047,3 +1047,93 @@ async fn a_damaged_index_met_by_a_search_answers_503_and_is_rebuilt() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_source_is_one_whatever_its_spelling_and_aliases_find_each_other() {
+    let site = Site::new();
+    let article = |id: &str, source: &str, event: u32| {
+        format!(
+            "---\nid: {id}\ntitle: Service Fails To Start {id}\nevents:\n  - id: {event}\n    source: \"{source}\"\n---\n\n## Resolution\n\nStart the service {id}.\n"
+        )
+    };
+    for (id, source) in [
+        ("Q310001", "Service Control Manager"),
+        ("Q310002", "Service control manager."),
+        ("Q310003", "ServiceControlManager"),
+    ] {
+        fs::write(
+            site.articles.join(format!("{id}.md")),
+            article(id, source, 7000),
+        )
+        .unwrap();
+    }
+    fs::write(
+        site.articles.join("Q310004.md"),
+        article("Q310004", "MSExchange Information Store", 1000),
+    )
+    .unwrap();
+    fs::create_dir_all(site.articles.join(".kbase")).unwrap();
+    fs::write(
+        site.articles.join(".kbase/sources.yml"),
+        "- [MSExchangeIS, MSExchange Information Store]\n",
+    )
+    .unwrap();
+    let app = site.app().await;
+    let ids = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    for q in [
+        "Service+Control+Manager+7000",
+        "servicecontrolmanager+7000",
+        "Microsoft-Windows-Service+Control+Manager+7000",
+    ] {
+        let v = get(&app, &format!("/api/v1/search?q={q}")).await.json();
+        assert_eq!(
+            v["interpreted"]["sources"].as_array().unwrap().len(),
+            1,
+            "{q}: {v}"
+        );
+        assert_eq!(ids(&v), ["Q310001", "Q310002", "Q310003"], "{q}");
+    }
+    // One group on the event's page, under the spelling most articles use.
+    let ev = get(&app, "/api/v1/events/7000").await.json();
+    let groups = ev["sources"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{ev}");
+    assert_eq!(groups[0]["articles"].as_array().unwrap().len(), 3);
+    // The deployment's alias: the old name finds the article written with the new one.
+    let v = get(&app, "/api/v1/search?q=MSExchangeIS+1000").await.json();
+    let first = v["hits"][0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        ids(&v).contains(&"Q310004".to_owned()) && ids(&v).contains(&"Q300001".to_owned()),
+        "{v}"
+    );
+    let _ = first;
+    let ev = get(&app, "/api/v1/events/1000?source=MSExchangeIS")
+        .await
+        .json();
+    let listed: Vec<&str> = ev["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["articles"].as_array().unwrap())
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&"Q310004") && listed.contains(&"Q300001"),
+        "{ev}"
+    );
+    let events_page = get(&app, "/events").await.text();
+    assert_eq!(
+        events_page.matches("ServiceControlManager").count()
+            + events_page.matches("Service control manager.").count(),
+        0,
+        "one spelling listed"
+    );
+}
