@@ -236,10 +236,17 @@ pub fn build(
     {
         doc.add_text(fields.keywords, k);
     }
+    // Each product once, whatever its versions: a product's count is of articles.
+    let mut named: Vec<String> = Vec::new();
     for p in &f.products {
+        let lower = p.name.to_lowercase();
+        if named.contains(&lower) {
+            continue;
+        }
         doc.add_text(fields.keywords, &p.name);
-        doc.add_text(fields.product, p.name.to_lowercase());
+        doc.add_text(fields.product, &lower);
         doc.add_facet(fields.facet, Facet::from_path(["product", p.name.as_str()]));
+        named.push(lower);
     }
     if let Some(c) = &f.category {
         doc.add_text(fields.category, c.to_lowercase());

@@ -24,6 +24,9 @@ pub struct EventSourceIds {
     pub source: Option<String>,
     /// Its event IDs, ascending.
     pub ids: Vec<u32>,
+    /// How many articles name each of [`EventSourceIds::ids`] with this source (the
+    /// reader may read), in the same order.
+    pub counts: Vec<u64>,
 }
 
 /// A product and how many articles apply to it.
@@ -136,20 +139,25 @@ impl Engine {
         hidden: Option<&Hidden>,
     ) -> Result<Vec<EventSourceIds>, SearchError> {
         let searcher = self.index.reader.searcher();
-        let seen = |field, key: &[u8]| {
-            hidden.is_none_or(|h| {
-                h.visible_doc_freq(&searcher, &tantivy::Term::from_field_bytes(field, key)) > 0
-            })
+        // Articles holding a term: the dictionary's count, or what the reader may see.
+        let count = |field, key: &[u8], df: u32| -> u64 {
+            match hidden {
+                None => u64::from(df),
+                Some(h) => {
+                    h.visible_doc_freq(&searcher, &tantivy::Term::from_field_bytes(field, key))
+                }
+            }
         };
         let f = &self.index.fields;
-        let mut by_source: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
+        let mut by_source: BTreeMap<String, (String, BTreeMap<u32, u64>)> = BTreeMap::new();
         let mut sourced: std::collections::HashSet<u32> = std::collections::HashSet::new();
-        let mut all: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+        let mut all: BTreeMap<u32, u64> = BTreeMap::new();
         for segment in searcher.segment_readers() {
             let pairs = segment.inverted_index(f.source_event)?;
             let mut stream = pairs.terms().stream()?;
             while stream.advance() {
-                if !seen(f.source_event, stream.key()) {
+                let n = count(f.source_event, stream.key(), stream.value().doc_freq);
+                if n == 0 {
                     continue;
                 }
                 let key = String::from_utf8_lossy(stream.key()).into_owned();
@@ -159,8 +167,8 @@ impl Engine {
                         let group = self.source_aliases.canonical(source).to_owned();
                         let entry = by_source
                             .entry(group.clone())
-                            .or_insert_with(|| (group, Vec::new()));
-                        entry.1.push(id);
+                            .or_insert_with(|| (group, BTreeMap::new()));
+                        *entry.1.entry(id).or_default() += n;
                         sourced.insert(id);
                     }
                 }
@@ -168,23 +176,22 @@ impl Engine {
             let ids = segment.inverted_index(f.event_any)?;
             let mut stream = ids.terms().stream()?;
             while stream.advance() {
-                if !seen(f.event_any, stream.key()) {
+                let n = count(f.event_any, stream.key(), stream.value().doc_freq);
+                if n == 0 {
                     continue;
                 }
                 if let Ok(id) = std::str::from_utf8(stream.key())
                     .unwrap_or("")
                     .parse::<u32>()
                 {
-                    all.insert(id);
+                    *all.entry(id).or_default() += n;
                 }
             }
         }
-        // The source as written: from the summary of an article naming it.
-        for (lower, (shown, ids)) in by_source.iter_mut() {
-            ids.sort_unstable();
-            ids.dedup();
-            if let Some(&id) = ids.first() {
-                if let Ok(found) = self.events(reader, id, Some(lower)) {
+        // The source as written: as most articles naming it write it.
+        for (key, (shown, ids)) in by_source.iter_mut() {
+            if let Some(&id) = ids.keys().next() {
+                if let Ok(found) = self.events(reader, id, Some(key)) {
                     if let Some(name) = found.sources.into_iter().find_map(|g| g.source) {
                         *shown = name;
                     }
@@ -195,14 +202,20 @@ impl Engine {
             .into_values()
             .map(|(source, ids)| EventSourceIds {
                 source: Some(source),
-                ids,
+                counts: ids.values().copied().collect(),
+                ids: ids.into_keys().collect(),
             })
             .collect();
-        let unsourced: Vec<u32> = all.into_iter().filter(|id| !sourced.contains(id)).collect();
+        list.sort_by_key(|g| g.source.as_deref().map(str::to_lowercase));
+        let unsourced: Vec<(u32, u64)> = all
+            .into_iter()
+            .filter(|(id, _)| !sourced.contains(id))
+            .collect();
         if !unsourced.is_empty() {
             list.push(EventSourceIds {
                 source: None,
-                ids: unsourced,
+                ids: unsourced.iter().map(|(id, _)| *id).collect(),
+                counts: unsourced.iter().map(|(_, n)| *n).collect(),
             });
         }
         Ok(list)

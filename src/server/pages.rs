@@ -201,7 +201,25 @@ fn article_context(view: &ArticleView, extras: &ArticleExtras<'_>) -> Value {
         feedback => extras.feedback,
         copy => ticket_copy(view, extras.base_url),
         lifecycle => extras.lifecycle,
+        keywords => keywords(&view.front.keywords),
     }
+}
+
+/// An article's keywords split into words and the legacy archive's keyword codes
+/// (`kbExchange550`, `winnt`-style lower-case run-ons of product and version), which
+/// are identifiers to search by, not words to read.
+fn keywords(all: &[String]) -> Value {
+    let is_code = |k: &str| {
+        let kb_code = k.len() > 2
+            && k.starts_with("kb")
+            && k[2..].starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let run_on = !k.contains(' ')
+            && k.chars().any(|c| c.is_ascii_digit())
+            && k.chars().any(|c| c.is_ascii_alphabetic());
+        kb_code || run_on
+    };
+    let (codes, words): (Vec<&String>, Vec<&String>) = all.iter().partition(|k| is_code(k));
+    context! { codes, words }
 }
 
 /// "Copy for ticket": the title, the permalink of the fix (or of the article) and the
@@ -457,30 +475,97 @@ pub async fn event(
     ))
 }
 
-/// `/events`: the event IDs known, by source.
-pub async fn events(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+/// `/events?source=`: the event IDs known, a row per source with how many articles
+/// explain each; `source` keeps the sources whose name holds it.
+pub async fn events(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let p = Params::parse(raw.as_deref());
+    let filter = p.get("source").map(str::trim).unwrap_or("").to_owned();
     let engine = state.engine()?;
-    let sources = engine.event_list(viewer.reader)?;
-    let mut all: Vec<u32> = sources.iter().flat_map(|s| s.ids.iter().copied()).collect();
+    let list = engine.event_list(viewer.reader)?;
+    let wanted = filter.to_lowercase();
+    let rows: Vec<Value> = list
+        .iter()
+        .filter(|g| {
+            wanted.is_empty()
+                || g.source
+                    .as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(&wanted))
+        })
+        .map(|g| {
+            let ids: Vec<Value> = g
+                .ids
+                .iter()
+                .zip(&g.counts)
+                .map(|(id, n)| context! { id, n })
+                .collect();
+            context! { source => g.source, ids }
+        })
+        .collect();
+    let mut all: Vec<u32> = list.iter().flat_map(|s| s.ids.iter().copied()).collect();
     all.sort_unstable();
     all.dedup();
     Ok(page(
         &state,
         StatusCode::OK,
         "events.html",
-        context! { sources, total => all.len(), q => "" },
+        context! { rows, sources_total => list.len(), total => all.len(), filter, q => "" },
     ))
 }
 
-/// `/products`: every product with its article count.
-pub async fn products(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+/// The family a product belongs to on `/products`: its first word after "Microsoft"
+/// (`Microsoft Exchange Server 5.5` is Exchange, `Microsoft Windows NT Server` Windows).
+fn product_family(name: &str) -> String {
+    let rest = name
+        .trim()
+        .strip_prefix("Microsoft ")
+        .unwrap_or(name.trim())
+        .trim_start();
+    rest.split_whitespace()
+        .next()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "Other".to_owned())
+}
+
+/// `/products?q=`: every product with how many articles apply to it, grouped by
+/// family (the largest first); `q` keeps the products whose name holds it.
+pub async fn products(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let p = Params::parse(raw.as_deref());
+    let filter = p.get("q").map(str::trim).unwrap_or("").to_owned();
+    let wanted = filter.to_lowercase();
     let engine = state.engine()?;
     let products = engine.products(viewer.reader)?;
+    let mut families: std::collections::BTreeMap<String, (u64, Vec<Value>)> =
+        std::collections::BTreeMap::new();
+    let mut shown = 0usize;
+    for x in products
+        .iter()
+        .filter(|x| wanted.is_empty() || x.name.to_lowercase().contains(&wanted))
+    {
+        let family = families.entry(product_family(&x.name)).or_default();
+        family.0 += x.count;
+        family.1.push(Value::from_serialize(x));
+        shown += 1;
+    }
+    let mut families: Vec<(String, (u64, Vec<Value>))> = families.into_iter().collect();
+    families.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
+    let families: Vec<Value> = families
+        .into_iter()
+        .map(|(name, (_, products))| context! { name, anchor => slug(&name), products })
+        .collect();
     Ok(page(
         &state,
         StatusCode::OK,
         "products.html",
-        context! { products, q => "" },
+        context! { families, shown, total => products.len(), filter, q => "" },
     ))
 }
 

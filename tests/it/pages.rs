@@ -408,3 +408,43 @@ async fn the_not_found_page_searches_the_paths_words_without_its_stopwords() {
         "the article is offered: {text}"
     );
 }
+
+#[tokio::test]
+async fn products_count_articles_by_family_and_filter_and_events_filter_by_source() {
+    let site = Site::new();
+    // One article listing one product twice (two version lines) counts once.
+    fs::write(
+        site.articles.join("Q300200.md"),
+        "---\nid: Q300200\ntitle: Store Fails On Two Versions\nproducts:\n  - name: Microsoft Exchange Server\n    versions: [\"5.0\"]\n  - name: Microsoft Exchange Server\n    versions: [\"5.5\"]\n  - name: Microsoft Windows NT Server\nevents:\n  - id: 1000\n    source: MSExchangeIS\n---\n\n## Resolution\n\nRestart the store.\n",
+    )
+    .unwrap();
+    let app = site.app().await;
+    let all = html(&page(&app, "/products").await, 200);
+    // Q190698, Q300001 and Q300200 apply to Exchange: 3 articles, not 4 entries.
+    assert!(
+        all.contains(
+            r#"microsoft-exchange-server">Microsoft Exchange Server</a> <span class="n">3</span>"#
+        ),
+        "{all}"
+    );
+    let exchange = all.find(r#"id="exchange""#).expect("an Exchange family");
+    let windows = all.find(r#"id="windows""#).expect("a Windows family");
+    assert!(exchange < windows, "the larger family first");
+    let filtered = html(&page(&app, "/products?q=windows+nt").await, 200);
+    assert!(
+        filtered.contains("Microsoft Windows NT Server"),
+        "{filtered}"
+    );
+    assert!(
+        !filtered.contains("Microsoft Exchange Server</a>"),
+        "{filtered}"
+    );
+    assert!(filtered.contains("1 of 2 products"), "{filtered}");
+    let events = html(&page(&app, "/events?source=msexchangeis").await, 200);
+    assert!(events.contains(">MSExchangeIS</a>"), "{events}");
+    assert!(!events.contains(">MSExchangeKMS</a>"), "{events}");
+    assert!(
+        events.contains(r#"1000<span class="n">2</span>"#),
+        "{events}"
+    );
+}
