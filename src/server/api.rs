@@ -208,12 +208,12 @@ fn plain_text(a: &crate::article::Article) -> String {
 /// Every article that names an event ID, grouped by source.
 #[utoipa::path(get, path = "/api/v1/events/{event_id}", tag = "events",
     params(
-        ("event_id" = u32, Path, minimum = 0, maximum = 4294967295_u32, description = "Event ID, 0 to 4294967295."),
+        ("event_id" = u32, Path, minimum = 1, maximum = 4294967295_u32, description = "Event ID, 1 to 4294967295 (the range `kbase check` accepts)."),
         ("source" = Option<String>, Query, description = "Only articles naming this event source (any case)."),
     ),
     responses(
         (status = 200, description = "Articles by source, each with its fix.", content_type = "application/json"),
-        (status = 400, description = "The event ID is not a whole number from 0 to 4294967295.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The event ID is not a whole number from 1 to 4294967295.", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn events(
     State(state): State<AppState>,
@@ -222,15 +222,20 @@ pub async fn events(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let run = || -> Result<Response, ApiError> {
-        let id = event_id.trim().parse::<u32>().map_err(|_| {
-            ApiError::bad_parameter(
-                "event_id",
-                format!(
-                    "must be a whole number from 0 to 4294967295, not `{}`",
-                    clip(&event_id)
-                ),
-            )
-        })?;
+        let id = event_id
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                ApiError::bad_parameter(
+                    "event_id",
+                    format!(
+                        "must be a whole number from 1 to 4294967295, not `{}`",
+                        clip(&event_id)
+                    ),
+                )
+            })?;
         let p = Params::parse(raw.as_deref());
         let mut response = state.engine()?.events(viewer.reader, id, p.get("source"))?;
         state.links().absolute_events(&mut response);

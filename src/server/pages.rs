@@ -446,9 +446,15 @@ pub async fn event(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let p = Params::parse(raw.as_deref());
-    let event_id = id.trim().parse::<u32>().map_err(|_| {
-        PageError::bad_request("Event IDs are whole numbers from 0 to 4294967295.").with_query(&id)
-    })?;
+    let event_id = id
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            PageError::bad_request("Event IDs are whole numbers from 1 to 4294967295.")
+                .with_query(&id)
+        })?;
     let ev = state
         .engine()?
         .events(viewer.reader, event_id, p.get("source"))?;
