@@ -387,7 +387,7 @@ async fn a_bad_parameter_on_a_page_says_which_and_keeps_the_query() {
     assert!(text.contains("value=\"spooler\""), "{text}");
     let text = html(&page(&app, "/events/notanumber").await, 400);
     assert!(
-        text.contains("Event IDs are whole numbers from 0 to 4294967295"),
+        text.contains("Event IDs are whole numbers from 1 to 4294967295"),
         "{text}"
     );
 }
