@@ -534,7 +534,8 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
     params(("permalink" = String, Path, description = "`Q190698` or `KB190698`, any case.")),
     responses(
         (status = 301, description = "To `/kb/{id}`."),
-        (status = 200, description = "Not a permalink but one of the pages that share this shape (`/search`, `/events`, `/products`, `/eventviewer`, `/insights`, `/review`, `/signin`, `/feed.atom`): the page or the feed.", content_type = "text/html"),
+        (status = 200, description = "Not a permalink but one of the pages that share this shape (`/search`, `/events`, `/products`, `/eventviewer`, `/insights`, `/review`, `/signin`, `/feed.atom`): the page or the feed.",
+            content(("text/html"), ("application/atom+xml"))),
         (status = 303, description = "`/signout` without a session, `/signin` with one: on to the next page."),
         (status = 401, description = "`/insights` or `/review` without a signed-in agent: the sign-in form.", content_type = "text/html"),
         (status = 404, description = "Not an article id.", body = Problem, content_type = "application/problem+json"),
