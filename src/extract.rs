@@ -209,6 +209,18 @@ pub fn source_key(source: &str) -> String {
     }
 }
 
+/// A source as written, lower-cased, with single spaces and no trailing dot: what tells
+/// `ServiceControlManager` from `Service Control Manager`, which are one source
+/// ([`source_key`]), when a query spells it one way.
+pub fn source_spelling(source: &str) -> String {
+    source
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches('.')
+        .to_lowercase()
+}
+
 /// Adds `e` to `events` unless already known; a sourced mention upgrades an unsourced
 /// one (the rule of [`text_events`], for short lists such as one article's).
 pub fn add_event(events: &mut Vec<EventMention>, e: EventMention) {

@@ -308,6 +308,12 @@ pub fn build(
         {
             doc.add_text(fields.source, &key);
             doc.add_text(fields.source_event, format!("{key}:{}", e.id));
+            if let Some(written) = &e.source {
+                doc.add_text(
+                    fields.source_spelling,
+                    format!("{}:{}", extract::source_spelling(written), e.id),
+                );
+            }
         }
     }
     for id in &any {

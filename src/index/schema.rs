@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or what goes into it changes: an index built with another
 /// version is rebuilt from the articles.
-pub const SCHEMA_VERSION: u32 = 23;
+pub const SCHEMA_VERSION: u32 = 24;
 
 /// The analyzer of every text field (see [`super::analyzer`]).
 pub const TEXT_ANALYZER: &str = super::analyzer::NAME;
@@ -50,6 +50,10 @@ pub struct Fields {
     pub source_event: Field,
     /// Event sources by key.
     pub source: Field,
+    /// `spelling:id` pairs, each source as written ([`crate::extract::source_spelling`]):
+    /// the articles that spell a source as the query does come first among those that
+    /// name it.
+    pub source_spelling: Field,
     /// Codes named in the title: the articles a code search wants first.
     pub code_title: Field,
     /// Codes named in the title or front matter.
@@ -120,6 +124,7 @@ pub fn build() -> (Schema, Fields) {
         event_any: b.add_text_field("event_any", STRING),
         source_event: b.add_text_field("source_event", STRING),
         source: b.add_text_field("source", STRING),
+        source_spelling: b.add_text_field("source_spelling", STRING),
         code_title: b.add_text_field("code_title", STRING),
         code_strong: b.add_text_field("code_strong", STRING),
         code_any: b.add_text_field("code_any", STRING),

@@ -583,6 +583,7 @@ impl Engine {
         self.synonyms.expand(&mut parsed.clauses);
         // Source + ID as the index holds them: by key, with the source's aliases.
         let asked = std::mem::take(&mut parsed.source_events);
+        parsed.source_spellings.clone_from(&asked);
         for (source, id) in asked {
             for key in self.source_event_keys(&source, id) {
                 if let Some((k, _)) = key.rsplit_once(':') {

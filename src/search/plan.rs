@@ -28,6 +28,9 @@ const SOURCE_EVENT: f32 = 100_000.0;
 const STRONG: f32 = 40_000.0;
 const META: f32 = 20_000.0;
 const WEAK: f32 = 10_000.0;
+/// Inside the source + ID tier: the source written as the query writes it. Above any
+/// words' score, far below the next tier.
+const SPELLING: f32 = 1_000.0;
 /// Weight of an exact phrase of the whole query, for pasted messages and titles.
 const WHOLE_PHRASE: f32 = 3.0;
 
@@ -327,12 +330,20 @@ impl Plan {
             highlight.insert(lower.trim_start_matches("0x").to_owned(), 1.0);
             highlight.insert(lower, 1.0);
         }
+        for (spelling, id) in &parsed.source_spellings {
+            structured.push(constant(
+                f.source_spelling,
+                &format!("{}:{id}", crate::extract::source_spelling(spelling)),
+                SPELLING,
+            ));
+        }
         for source in &parsed.sources {
             highlight.insert(source.clone(), 0.5);
-            if !source.contains(' ') {
+            let key = crate::extract::source_key(source);
+            if !key.is_empty() {
                 structured.push((
                     Occur::Should,
-                    Box::new(ConstScoreQuery::new(term_query(f.source, source), 1.0)),
+                    Box::new(ConstScoreQuery::new(term_query(f.source, &key), 1.0)),
                 ));
             }
         }

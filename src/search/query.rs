@@ -61,6 +61,10 @@ pub struct ParsedQuery {
     pub sources: Vec<String>,
     /// Source + event ID pairs (`msexchangeis`, 1000).
     pub source_events: Vec<(String, u32)>,
+    /// The pairs as typed, when the engine turned [`ParsedQuery::source_events`] into
+    /// the index's source keys: an article that writes the source as the query does
+    /// comes first among those naming the same source.
+    pub source_spellings: Vec<(String, u32)>,
     /// Error and STOP codes, normalised (`0x0000007B`).
     pub codes: Vec<String>,
     /// Everything else.

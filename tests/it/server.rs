@@ -1137,3 +1137,27 @@ async fn a_source_is_one_whatever_its_spelling_and_aliases_find_each_other() {
         "one spelling listed"
     );
 }
+
+#[tokio::test]
+async fn the_article_that_spells_the_source_as_the_query_does_comes_first() {
+    let site = Site::new();
+    for (id, source) in [
+        ("Q320001", "Service Control Manager"),
+        ("Q320002", "ServiceControlManager"),
+    ] {
+        fs::write(
+            site.articles.join(format!("{id}.md")),
+            format!("---\nid: {id}\ntitle: A Service Did Not Start {id}\nevents:\n  - id: 7000\n    source: {source}\n---\n\n## Resolution\n\nStart it.\n"),
+        )
+        .unwrap();
+    }
+    let app = site.app().await;
+    for (q, first) in [
+        ("ServiceControlManager+7000", "Q320002"),
+        ("Service+Control+Manager+7000", "Q320001"),
+    ] {
+        let v = get(&app, &format!("/api/v1/search?q={q}")).await.json();
+        assert_eq!(v["hits"][0]["id"], first, "{q}: {v}");
+        assert_eq!(v["total"], 2, "{q}: both name the source");
+    }
+}
