@@ -28,9 +28,12 @@ const SOURCE_EVENT: f32 = 100_000.0;
 const STRONG: f32 = 40_000.0;
 const META: f32 = 20_000.0;
 const WEAK: f32 = 10_000.0;
-/// Inside the source + ID tier: the source written as the query writes it. Above any
-/// words' score, far below the next tier.
-const SPELLING: f32 = 1_000.0;
+/// Inside the source + ID tier: the source written as the query writes it. A
+/// technician copies the source from the event in front of them, so the article that
+/// writes it the same way is about that event as they see it: this outweighs where the
+/// ID is named (title above front matter above text, at most 40,000 apart), and never
+/// reaches the article-id tier.
+const SPELLING: f32 = 50_000.0;
 /// Weight of an exact phrase of the whole query, for pasted messages and titles.
 const WHOLE_PHRASE: f32 = 3.0;
 
