@@ -5,7 +5,11 @@
 //! blocks (error messages, event dumps, registry paths, code, tables). Each blank-line
 //! separated block is classified and rendered so that the Markdown *renders to the
 //! original words in order*: prose is escaped wherever Markdown would read syntax,
-//! everything laid out by columns becomes a fenced code block, kept verbatim.
+//! everything laid out by columns becomes a fenced code block, kept verbatim. Indented
+//! lettered and roman sub-steps (`a.`, `(b)`, `ii.`) are lists nested under the step
+//! they belong to ([`steps`]), not code.
+
+mod steps;
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -126,10 +130,34 @@ pub(crate) fn heading_text(raw: &str) -> String {
 /// them, so a list that does not continue the previous one gets the other delimiter.
 type OpenList = Option<(char, u32)>;
 
+/// A list item still open after a block, which a following sub-step may nest under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OpenItem {
+    /// The column of the item's marker in the legacy text: a sub-step belongs to the
+    /// nearest open item whose marker stands to its left.
+    marker: usize,
+    /// The column the item's content starts at in the Markdown: what is nested in the
+    /// item, even after a blank line, must be indented this far.
+    content: usize,
+    /// A lettered or roman sub-step: the indented blocks under it are its own (a
+    /// numbered step's are left as they were, at the top level).
+    sub_step: bool,
+}
+
+/// Where the next block stands among the lists before it.
+#[derive(Debug, Default)]
+struct Lists {
+    /// The numbered list the text is in, to continue or to restart it.
+    numbered: OpenList,
+    /// The items open around the next block, outermost first: the last numbered or
+    /// bulleted step, then the sub-steps inside it.
+    items: Vec<OpenItem>,
+}
+
 /// Renders the parts as Markdown.
 pub(crate) fn render(parts: &[Part<'_>]) -> String {
     let mut out = String::new();
-    let mut open: OpenList = None;
+    let mut lists = Lists::default();
     for part in parts {
         if !out.is_empty() {
             out.push('\n');
@@ -138,9 +166,9 @@ pub(crate) fn render(parts: &[Part<'_>]) -> String {
             Part::Heading(level, text) => {
                 let hashes = if *level == 2 { "##" } else { "###" };
                 let _ = writeln!(out, "{hashes} {}", escape_heading(&heading_text(text)));
-                open = None;
+                lists = Lists::default();
             }
-            Part::Block(lines) => open = render_block(lines, open, &mut out),
+            Part::Block(lines) => render_block(lines, &mut lists, &mut out),
         }
     }
     out
@@ -153,15 +181,20 @@ static LIST_ITEM: LazyLock<Regex> =
 static REF_LINE: LazyLock<Regex> = LazyLock::new(|| crate::extract::re(r"^\s*Q\d{5,6}\b"));
 static ARTICLE_REF: LazyLock<Regex> = LazyLock::new(|| crate::extract::re(r"\bQ0*(\d{5,6})\b"));
 
-fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
+fn render_block(lines: &[&str], lists: &mut Lists, out: &mut String) {
     if lines.iter().all(|l| REF_LINE.is_match(l)) {
         for l in lines {
             let _ = writeln!(out, "- {}", escape_line(l.trim()));
         }
-        return None;
+        *lists = Lists::default();
+        return;
     }
-    if let Some(list) = render_list(lines, open, out) {
-        return list;
+    if let Some((numbered, item)) = render_list(lines, lists.numbered, out) {
+        *lists = Lists {
+            numbered,
+            items: vec![item],
+        };
+        return;
     }
     let min_indent = lines.iter().map(|l| indent(l)).min().unwrap_or(0);
     let max_indent = lines.iter().map(|l| indent(l)).max().unwrap_or(0);
@@ -182,13 +215,42 @@ fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
     let wrapped = lines[..lines.len() - 1].iter().all(|l| l.len() >= 45);
     if !tabular && !code_like && max_indent <= 1 {
         render_prose(lines, wrapped || lines.len() == 1, out);
-    } else if !tabular
+        *lists = Lists::default();
+        return;
+    }
+    if let Some(sub_steps) = steps::parse(lines) {
+        // Nested in the step before them, the sub-steps leave its list open.
+        if !steps::render(&sub_steps, &mut lists.items, out) {
+            lists.numbered = None;
+        }
+        return;
+    }
+    let paragraph = !tabular
         && !code_like
         && lines.len() >= 2
         && wrapped
         && min_indent == max_indent
-        && is_wordy(lines)
-    {
+        && is_wordy(lines);
+    let under_step = lists
+        .items
+        .last()
+        .filter(|item| item.sub_step && min_indent > item.marker);
+    if let Some(item) = under_step {
+        // Indented under a sub-step, a block is part of it: a paragraph of the step, or
+        // what it says to type or shows, kept verbatim in the item so the lists go on.
+        let mut inner = String::new();
+        if paragraph {
+            render_prose(lines, true, &mut inner);
+        } else {
+            render_pre(lines, min_indent, &mut inner);
+        }
+        let pad = " ".repeat(item.content);
+        for l in inner.lines() {
+            let _ = writeln!(out, "{pad}{l}");
+        }
+        return;
+    }
+    if paragraph {
         let mut quote = String::new();
         render_prose(lines, true, &mut quote);
         for l in quote.lines() {
@@ -197,7 +259,7 @@ fn render_block(lines: &[&str], open: OpenList, out: &mut String) -> OpenList {
     } else {
         render_pre(lines, min_indent, out);
     }
-    None
+    *lists = Lists::default();
 }
 
 /// Mostly words (letters and spaces), as indented prose is; messages full of codes,
@@ -216,8 +278,8 @@ fn is_wordy(lines: &[&str]) -> bool {
 /// A list block: items at one indentation, with continuation lines indented under them.
 /// Numbered items must count up from the first, so the rendered numbers are the original
 /// ones. Returns `None` (writing nothing) when the block is not such a list, else the
-/// numbered list it leaves open.
-fn render_list(lines: &[&str], open: OpenList, out: &mut String) -> Option<OpenList> {
+/// numbered list it leaves open and its last item.
+fn render_list(lines: &[&str], open: OpenList, out: &mut String) -> Option<(OpenList, OpenItem)> {
     let first = LIST_ITEM.captures(lines[0])?;
     let base = first[1].len();
     let numbered = first[2].as_bytes()[0].is_ascii_digit();
@@ -260,11 +322,13 @@ fn render_list(lines: &[&str], open: OpenList, out: &mut String) -> Option<OpenL
         (Some((d, _)), Some(_)) => d,
         _ => '.',
     };
+    let mut content = 0;
     for (mut marker, text) in items {
         if numbered {
             marker.push(delimiter);
         }
-        let pad = " ".repeat(marker.len() + 1);
+        content = marker.len() + 1;
+        let pad = " ".repeat(content);
         for (i, l) in text.iter().enumerate() {
             let escaped = escape_line(l);
             if i == 0 {
@@ -274,7 +338,12 @@ fn render_list(lines: &[&str], open: OpenList, out: &mut String) -> Option<OpenL
             }
         }
     }
-    Some(next_number.map(|n| (delimiter, n)))
+    let item = OpenItem {
+        marker: base,
+        content,
+        sub_step: false,
+    };
+    Some((next_number.map(|n| (delimiter, n)), item))
 }
 
 /// Prose: escaped line by line; short lines keep their breaks (addresses, menus).
@@ -435,6 +504,29 @@ mod tests {
         assert_eq!(
             structure(&["", "CAUSE:", "", "x"])[0],
             Part::Heading(2, "CAUSE")
+        );
+    }
+
+    #[test]
+    fn sub_steps_nest_under_the_step_to_their_left() {
+        assert_eq!(
+            md("1. Stop it:\n\n   a. Click Start, and\n      Services.\n\n      i. Roman.\n\n   b. Stop.\n\n2. Go on."),
+            "1. Stop it:\n\n   - a. Click Start, and\n     Services.\n\n     - i. Roman.\n\n   - b. Stop.\n\n2. Go on.\n"
+        );
+        assert_eq!(
+            md("Do this:\n\n   a. One\n   b. Two"),
+            "Do this:\n\n- a. One\n- b. Two\n",
+            "with no step before them they are a list of their own"
+        );
+        assert_eq!(
+            md("10. Type:\n\n    a. Type:\n\n          net stop x\n\n    b. Done."),
+            "10. Type:\n\n    - a. Type:\n\n      ```\n      net stop x\n      ```\n\n    - b. Done.\n",
+            "what a sub-step says to type stays code, inside it"
+        );
+        assert_eq!(
+            md("1. One\n\n   Name      Value\n   a. x      y"),
+            "1. One\n\n```\nName      Value\na. x      y\n```\n",
+            "columns stay code"
         );
     }
 

@@ -33,7 +33,7 @@ fn every_fixture_converts_to_its_snapshot() {
         .filter(|n| n != "empty.TXT")
         .collect();
     names.sort();
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 22);
     for name in names {
         let c = convert_fixture(&name);
         parse(&c.file);
@@ -128,6 +128,80 @@ fn markdown_characters_render_as_the_original_text() {
                     1999. was a year at the start of a line,\n\
                     - a dash at the start of a line, and a | pipe.";
     assert_eq!(a.sections[0].text(), original);
+}
+
+/// The archive indents lettered and roman sub-steps with their continuation lines hung
+/// under the text; they used to come out as code blocks (Q245186's resolution and about
+/// 1,300 articles more). They are lists nested in their numbered step, with the letters
+/// kept; the event dump and the table beside them stay pre-formatted.
+#[test]
+fn sub_steps_are_nested_lists_and_tables_and_event_dumps_stay_code() {
+    let c = convert_fixture("sub-steps.TXT");
+    let a = parse(&c.file);
+    let resolution = &a.sections[1].markdown;
+    let expected = "\
+1. Stop the Widget service:
+
+   - a. Click Start, point to Settings, click Control Panel, and then double-click
+     Services.
+
+   - b. Click Widget, and then click Stop.
+
+2. Clear the queue:
+
+   - (a) Open the Widget folder.
+   - (b) Delete the files in the Queue folder and in each folder
+     under it, but not the folder itself.
+
+3. Check the settings:
+
+   - i. Open Widget Administrator, and on the Tools menu click
+     Options.
+
+   - ii. On the Queue tab, type:
+
+     ```
+     QueueLength=64
+     ```
+
+   - iii. Click OK.
+
+4. Start the Widget service.
+";
+    assert!(
+        resolution.trim_end().ends_with(expected.trim_end()),
+        "{resolution}"
+    );
+
+    let html = article::render::to_html(resolution);
+    let pre = html.find("<pre>");
+    assert_eq!(html.matches("<pre>").count(), 1, "{html}");
+    assert!(
+        pre > html.find("ii. On the Queue tab") && pre < html.find("iii. Click OK"),
+        "only what step ii says to type is pre-formatted, inside its step: {html}"
+    );
+    assert_eq!(html.matches("<ol>").count(), 1, "one numbered list: {html}");
+    assert_eq!(html.matches("<ul>").count(), 3, "{html}");
+    let nested = html.find("<ol>").unwrap() < html.find("<ul>").unwrap()
+        && html.rfind("</ul>").unwrap() < html.rfind("</ol>").unwrap();
+    assert!(nested, "the sub-lists are inside the numbered list: {html}");
+    assert!(
+        html.contains("<li>\n<p>a. Click Start"),
+        "the letters stay: {html}"
+    );
+    assert!(html.contains("<li>(b) Delete the files"), "{html}");
+    assert!(html.contains("<li>\n<p>iii. Click OK.</p>"), "{html}");
+    assert!(html.contains("<code>QueueLength=64\n</code>"), "{html}");
+
+    let symptoms = article::render::to_html(&a.sections[0].markdown);
+    assert_eq!(symptoms.matches("<pre>").count(), 2, "{symptoms}");
+    assert!(!symptoms.contains("<li>"), "{symptoms}");
+    assert!(a.sections[0]
+        .markdown
+        .contains("```\nSetting        Default   Maximum\n-------        -------   -------\n"));
+    assert!(a.sections[0]
+        .markdown
+        .contains("```\nEvent ID: 7031\nSource: Service Control Manager\n"));
 }
 
 #[test]
@@ -288,8 +362,8 @@ fn import_is_idempotent_and_never_overwrites_edits_without_force() {
     );
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(
-        stderr.contains("read 22 files")
-            && stderr.contains("21 written")
+        stderr.contains("read 23 files")
+            && stderr.contains("22 written")
             && stderr.contains("1 failed"),
         "{stderr}"
     );
@@ -299,7 +373,7 @@ fn import_is_idempotent_and_never_overwrites_edits_without_force() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 22);
+    assert_eq!(lines.len(), 23);
     assert!(lines
         .iter()
         .any(|l| l["status"] == "failed" && l["file"].as_str().unwrap().ends_with("empty.TXT")));
@@ -313,7 +387,7 @@ fn import_is_idempotent_and_never_overwrites_edits_without_force() {
     );
 
     let second = kbase(&["import", src, "--out", out_s], dir.path());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("0 written, 21 unchanged"));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("0 written, 22 unchanged"));
 
     let edited = out.join("Q900001.md");
     let mut text = std::fs::read_to_string(&edited).unwrap();
@@ -332,7 +406,7 @@ fn import_is_idempotent_and_never_overwrites_edits_without_force() {
     );
 
     let forced = kbase(&["import", src, "--out", out_s, "--force"], dir.path());
-    assert!(String::from_utf8_lossy(&forced.stderr).contains("1 written, 20 unchanged"));
+    assert!(String::from_utf8_lossy(&forced.stderr).contains("1 written, 21 unchanged"));
     assert!(!std::fs::read_to_string(&edited)
         .unwrap()
         .contains("by hand"));
@@ -363,4 +437,113 @@ fn import_usage_errors_exit_2() {
         Some(2),
         "--out is required"
     );
+}
+
+/// A legacy file around an applies-to box whose items are `items` (one per line, written
+/// as the box writes them, nested ones indented).
+fn with_box(items: &str, product_line: &str) -> String {
+    let eq70 = "=".repeat(70);
+    let eq77 = "=".repeat(77);
+    let dash = "-".repeat(79);
+    let applies = if items.is_empty() {
+        String::new()
+    } else {
+        format!("{dash}\nThe information in this article applies to:\n\n{items}\n{dash}\n")
+    };
+    format!(
+        "DOCUMENT:Q900070  01-FEB-2000  [widget]\nTITLE   :WIDG: Products in the Box\n\
+         PRODUCT :{product_line}\nPROD/VER:WINDOWS:2.0\nOPER/SYS:\nKEYWORDS:kbwidget\n\n\
+         {eq70}\n{applies}\nSUMMARY\n=======\n\nThe Widget service starts on its own.\n\n\
+         {eq70}\nKeywords          : kbwidget\n\n{eq77}\n\nTHE INFORMATION PROVIDED IN THE \
+         MICROSOFT KNOWLEDGE BASE IS PROVIDED \"AS IS\".\n"
+    )
+}
+
+fn product_names(text: &str) -> Vec<(String, Vec<String>)> {
+    let c = convert(text.as_bytes(), "box.TXT").unwrap();
+    let a = parse(&c.file);
+    assert_eq!(
+        a.front.products, c.front.products,
+        "the file says what was read"
+    );
+    assert_eq!(
+        a.sections[0].text().trim(),
+        "The Widget service starts on its own."
+    );
+    c.front
+        .products
+        .iter()
+        .map(|p| (p.name.clone(), p.versions.clone()))
+        .collect()
+}
+
+fn named(list: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+    list.iter()
+        .map(|(n, v)| (n.to_string(), v.iter().map(|v| v.to_string()).collect()))
+        .collect()
+}
+
+/// Products are names, not the box's sentence fragments: a nested box's head
+/// (`The Microsoft Foundation Classes (MFC), used with:`) is the component, its items are
+/// products of their own, `the hardware: DEC Alpha` is a platform, editors' notes and
+/// `as they apply to:` go, and case variants take the archive's most frequent spelling.
+#[test]
+fn applies_to_items_become_product_names() {
+    let nested = " - The Microsoft Foundation Classes (MFC), used with:\n    \
+                  - Microsoft Visual C++, 32-bit Enterprise Edition, version 6.0 \n    \
+                  - Microsoft Visual C++, 32-bit Professional Edition, version 6.0 \n \
+                  - The DAO SDK, included with:\n    \
+                  - *EDITOR Please do not choose this product*Microsoft Visual C++ 32-bit \
+                  Edition* use 241, 265, 225, versions 4.0, 4.1 ";
+    assert_eq!(
+        product_names(&with_box(nested, "Contoso Widget Server")),
+        named(&[
+            ("Microsoft Foundation Classes (MFC)", &[]),
+            ("Microsoft Visual C++, 32-bit Enterprise Edition", &["6.0"]),
+            (
+                "Microsoft Visual C++, 32-bit Professional Edition",
+                &["6.0"]
+            ),
+            ("DAO SDK", &[]),
+            ("Microsoft Visual C++ 32-bit Edition", &["4.0", "4.1"]),
+        ])
+    );
+
+    let platforms = " - Microsoft Windows NT Server version 4.0, on platform(s):\n    \
+                     - the hardware: DEC Alpha \n \
+                     - Microsoft Windows CE Platform Builder, versions 3.0, 4.0, on platform(s):\n    \
+                     - x86 ";
+    let c = convert(with_box(platforms, "Contoso").as_bytes(), "box.TXT").unwrap();
+    assert_eq!(
+        product_names(&with_box(platforms, "Contoso")),
+        named(&[
+            ("Microsoft Windows NT Server", &["4.0"]),
+            ("Microsoft Windows CE Platform Builder", &["3.0", "4.0"]),
+        ])
+    );
+    assert_eq!(c.front.platforms, ["Windows", "DEC Alpha", "Intel x86"]);
+
+    let fragments = " - The AppWizard \n - The ClassWizard \n\nas they apply to:\n\n \
+                     - Microsoft Visual C++, version 4.0 \n \
+                     - Microsoft Mail For Appletalk Networks \n \
+                     - Microsoft eMbedded Visual C++, Version:3.0\n \
+                     - MSN Encarta Language Learning.";
+    assert_eq!(
+        product_names(&with_box(fragments, "Contoso")),
+        named(&[
+            ("AppWizard", &[]),
+            ("ClassWizard", &[]),
+            ("Microsoft Visual C++", &["4.0"]),
+            ("Microsoft Mail for AppleTalk Networks", &[]),
+            ("Microsoft eMbedded Visual C++", &["3.0"]),
+            ("MSN Encarta Language Learning", &[]),
+        ])
+    );
+
+    // Without a box the PRODUCT line is the product, cleaned the same way.
+    assert_eq!(
+        product_names(&with_box("", "Microsoft Mail For PC Networks")),
+        named(&[("Microsoft Mail for PC Networks", &["2.0"])])
+    );
+    assert_eq!(product_names(&with_box("", "DELETE ME")), named(&[]));
 }
