@@ -7,6 +7,7 @@
 //! HTTP.
 
 pub mod check;
+mod field_reader;
 mod fields;
 pub mod front_matter;
 pub mod load;

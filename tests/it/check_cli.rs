@@ -81,6 +81,31 @@ fn every_invalid_fixture_is_reported_in_order() {
 }
 
 #[test]
+fn every_bad_field_is_listed_at_once() {
+    let o = kbase(&["check", "--articles", "several-errors"], &fixture(""));
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let listing: Vec<&str> = out
+        .lines()
+        .take_while(|l| !l.starts_with("checked "))
+        .collect();
+    assert_eq!(
+        listing,
+        [
+            "several-errors/four-fields.md:4:12: error: published: `2021-02-30` is not a valid date: write YYYY-MM-DD",
+            "several-errors/four-fields.md:8:9: error: events[1].id: event id 0 is outside the event id range 1..=4294967295",
+            "several-errors/four-fields.md:9:13: error: visibility: unknown value `secret`, expected `public` or `internal`",
+            "several-errors/four-fields.md:10:9: error: status: unknown value `5`, expected one of `draft`, `published`, `retired`",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("checked 1 file (0 usable)") && out.contains(": 4 errors, 0 warnings"),
+        "{out}"
+    );
+}
+
+#[test]
 fn json_format_prints_one_object_per_diagnostic() {
     let o = kbase(
         &["check", "--articles", "warnings", "--format", "json"],

@@ -120,6 +120,35 @@ fn every_invalid_fixture_is_listed() {
 }
 
 #[test]
+fn every_bad_field_of_a_file_is_reported_in_file_order() {
+    // Four independent errors: each at its value, none hiding another.
+    let path = fixture("several-errors/four-fields.md");
+    let (article, diags) = read_article(&path);
+    assert!(article.is_none(), "an article with errors stays unusable");
+    let got: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.diagnostic.code,
+                d.diagnostic.line,
+                d.diagnostic.column,
+                d.diagnostic.severity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bad-date", 4, 12, Severity::Error),
+            ("bad-event-id", 8, 9, Severity::Error),
+            ("bad-value", 9, 13, Severity::Error),
+            ("bad-value", 10, 9, Severity::Error),
+        ],
+        "{diags:?}"
+    );
+}
+
+#[test]
 fn valid_fixtures_load_without_diagnostics() {
     let c = load_dir(&fixture("valid")).unwrap();
     assert_eq!(c.diagnostics, [], "{:?}", c.diagnostics);
