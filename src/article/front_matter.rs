@@ -299,6 +299,14 @@ fn diagnose(
         .iter()
         .map(|err| located_error(offset, lines, err, reading.is_syntax(err)))
         .collect();
+    // A syntax error inside a value is that value's one problem: what the reading made
+    // of the value before the text broke (`title: [broken` read as a list) is not
+    // reported beside it.
+    if let Some(broken) = out.iter().find(|d| d.code == "yaml-syntax") {
+        if let Some(key_line) = lines.key_line_before(broken.line) {
+            out.retain(|d| d.code == "yaml-syntax" || d.line < key_line);
+        }
+    }
     if reading.capped {
         // At the last error reported, and after it in the sorted list.
         let (line, column) = out.last().map_or((offset + 1, 1), |d| (d.line, d.column));
@@ -450,6 +458,12 @@ impl KeyLines {
     /// File line of the first occurrence of `key`.
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, l)| *l)
+    }
+
+    /// File line of the last top-level key at or before file line `line`: the key
+    /// whose value holds that line.
+    fn key_line_before(&self, line: usize) -> Option<usize> {
+        self.0.iter().map(|(_, l)| *l).filter(|l| *l <= line).max()
     }
 
     /// File line of the second occurrence of `key`, for duplicate keys.
@@ -898,10 +912,10 @@ mod tests {
         );
         let codes: Vec<_> = p.diagnostics.iter().map(|d| (d.code, d.line)).collect();
         assert_eq!(codes, [("bad-date", 4), ("yaml-syntax", 7)]);
-        // The list is a wrong type for `status` even before it turns out unclosed.
+        // An unclosed list is a syntax error, not also a list where a word belongs.
         let p = parse_yaml("id: a\ntitle: t\nstatus: [draft\n");
         let codes: Vec<_> = p.diagnostics.iter().map(|d| (d.code, d.line)).collect();
-        assert_eq!(codes, [("wrong-type", 4), ("yaml-syntax", 5)]);
+        assert_eq!(codes, [("yaml-syntax", 5)]);
     }
 
     #[test]

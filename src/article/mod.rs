@@ -97,8 +97,9 @@ pub struct Parsed {
 /// Parses an article's text (already decoded: see [`decode`]).
 ///
 /// Errors in the front matter make the article unusable; warnings do not. Rules that
-/// need the article alone (an empty section, no fix) are applied here too, so every
-/// reader of articles reports the same things.
+/// need the article alone (an empty section, no fix) are applied here too, whether or
+/// not the front matter could be read, so every reader of articles reports the same
+/// things and an author sees every problem of a file at once, in file order.
 pub fn parse(text: &str) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let split = match front_matter::split(text) {
@@ -112,25 +113,20 @@ pub fn parse(text: &str) -> Parsed {
     };
     let fm = front_matter::parse(&split);
     let mut diagnostics = fm.diagnostics;
-    let front = match fm.front {
-        Some(front) if !diagnostics.iter().any(Diagnostic::is_error) => front,
-        _ => {
-            return Parsed {
-                article: None,
-                diagnostics,
-            }
-        }
-    };
+    let usable = !diagnostics.iter().any(Diagnostic::is_error);
     let article = Article {
-        front,
+        // The body's rules look at the sections alone, so a file whose front matter
+        // failed still hears about its empty sections: every problem in one run.
+        front: fm.front.filter(|_| usable).unwrap_or_default(),
         extra: fm.extra,
         sections: section::split_sections(split.body, split.body_line),
         body_line: split.body_line,
         key_lines: fm.lines,
     };
     diagnostics.extend(check::check_article(&article));
+    diagnostics.sort_by_key(|d| (d.line, d.column));
     Parsed {
-        article: Some(article),
+        article: usable.then_some(article),
         diagnostics,
     }
 }

@@ -81,7 +81,7 @@ fn every_invalid_fixture_is_reported_in_order() {
 }
 
 #[test]
-fn every_bad_field_is_listed_at_once() {
+fn every_bad_field_and_the_body_s_problems_are_listed_at_once() {
     let o = kbase(&["check", "--articles", "several-errors"], &fixture(""));
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -96,11 +96,12 @@ fn every_bad_field_is_listed_at_once() {
             "several-errors/four-fields.md:8:9: error: events[1].id: event id 0 is outside the event id range 1..=4294967295",
             "several-errors/four-fields.md:9:13: error: visibility: unknown value `secret`, expected `public` or `internal`",
             "several-errors/four-fields.md:10:9: error: status: unknown value `5`, expected one of `draft`, `published`, `retired`",
+            "several-errors/four-fields.md:13:1: warning: section `Cause` is empty",
         ],
         "{out}"
     );
     assert!(
-        out.contains("checked 1 file (0 usable)") && out.contains(": 4 errors, 0 warnings"),
+        out.contains("checked 1 file (0 usable)") && out.contains(": 4 errors, 1 warning"),
         "{out}"
     );
 }

@@ -121,7 +121,8 @@ fn every_invalid_fixture_is_listed() {
 
 #[test]
 fn every_bad_field_of_a_file_is_reported_in_file_order() {
-    // Four independent errors: each at its value, none hiding another.
+    // Four independent errors: each at its value, none hiding another, and the body's
+    // empty section after them.
     let path = fixture("several-errors/four-fields.md");
     let (article, diags) = read_article(&path);
     assert!(article.is_none(), "an article with errors stays unusable");
@@ -143,6 +144,7 @@ fn every_bad_field_of_a_file_is_reported_in_file_order() {
             ("bad-event-id", 8, 9, Severity::Error),
             ("bad-value", 9, 13, Severity::Error),
             ("bad-value", 10, 9, Severity::Error),
+            ("empty-section", 13, 1, Severity::Warning),
         ],
         "{diags:?}"
     );
