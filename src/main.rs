@@ -637,7 +637,7 @@ fn search(
             }
             if response.hits.is_empty() {
                 writeln!(out, "No article matches “{q}”.")?;
-                let read = understood(&response.interpreted);
+                let read = response.interpreted.in_words();
                 if !read.is_empty() {
                     writeln!(out, "Looked for {read}.")?;
                 }
@@ -742,24 +742,6 @@ fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
         lines.push(format!("{indent}{line}"));
     }
     lines
-}
-
-/// What a query was read as, in words: "event ID 5058 and the words".
-fn understood(i: &kbase::search::Interpreted) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(i.article_ids.iter().map(|a| format!("article {a}")));
-    parts.extend(i.sources.iter().map(|s| format!("source {s}")));
-    parts.extend(i.event_ids.iter().map(|e| format!("event ID {e}")));
-    parts.extend(i.codes.iter().map(|c| format!("code {c}")));
-    let mut read = parts.join(", ");
-    if !i.terms.is_empty() {
-        read.push_str(if read.is_empty() {
-            "the words"
-        } else {
-            " and the words"
-        });
-    }
-    read
 }
 
 fn check(

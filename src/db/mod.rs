@@ -21,6 +21,7 @@
 pub mod feedback;
 pub mod links;
 pub mod querylog;
+mod secret;
 pub mod sessions;
 pub mod tokens;
 
@@ -34,6 +35,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::AnyPool;
+
+use crate::article::Date;
 
 /// The database used when none is named: SQLite in the working folder.
 pub const DEFAULT_URL: &str = "sqlite://kbase.db";
@@ -437,21 +440,20 @@ pub fn now_ms() -> i64 {
 }
 
 /// `ms` since 1970 as an RFC 3339 UTC time (`2026-12-02T17:45:03Z`).
+///
+/// The date is [`Date::from_days_since_epoch`]'s, the one civil-date conversion of
+/// kbase. Times outside years 1 to 9999, which no clock gives, are shown at that range's
+/// ends rather than as a malformed time.
 pub fn rfc3339(ms: i64) -> String {
+    // 0001-01-01 and 9999-12-31, as days since 1970-01-01.
+    const FIRST_DAY: i64 = -719_162;
+    const LAST_DAY: i64 = 2_932_896;
     let secs = ms.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let date = Date::from_days_since_epoch(days.clamp(FIRST_DAY, LAST_DAY))
+        .map_or_else(|| "1970-01-01".to_owned(), |d| d.to_string());
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60
@@ -497,5 +499,8 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_796_233_503_999), "2026-12-02T17:45:03Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert!(rfc3339(i64::MIN).starts_with("0001-01-01T"));
+        assert!(rfc3339(i64::MAX).starts_with("9999-12-31T"));
     }
 }

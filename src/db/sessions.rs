@@ -14,10 +14,10 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use subtle::ConstantTimeEq;
 
+use super::secret::{self, hash};
 use super::tokens::Role;
 use super::{now_ms, Db, DbError};
 
@@ -47,16 +47,6 @@ pub struct Session {
     pub expires_ms: i64,
 }
 
-/// The hash kept of a secret: SHA-256, hex.
-fn hash(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
-
 /// Whether `secret` has the shape of a secret [`Db::create_session`] makes (43
 /// characters of URL-safe base64 for 32 bytes); anything else is no session, and never
 /// reaches the database.
@@ -84,9 +74,7 @@ impl Db {
         role: Role,
         ttl: Duration,
     ) -> Result<String, DbError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| DbError::NoRandom(e.to_string()))?;
-        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let secret = secret::make().map_err(|e| DbError::NoRandom(e.to_string()))?;
         let now = now_ms();
         let sql = self.sql(
             "INSERT INTO sessions (hash, token_name, role, created_ms, expires_ms, last_seen_ms) \

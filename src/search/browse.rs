@@ -6,7 +6,7 @@
 //! vocabularies only when a search found nothing. Nothing here knows HTTP.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use tantivy::query::AllQuery;
@@ -16,6 +16,23 @@ use super::facets::FacetCounter;
 use super::query::{Clause, Item};
 use super::{Engine, SearchError};
 use crate::article::section::slug;
+use crate::article::Date;
+
+/// One browse list, kept: every article's (for agents) for the engine's life, and the
+/// anonymous readers' with the day it was made for.
+pub(super) struct ListCache<T> {
+    all: OnceLock<Arc<T>>,
+    public: Mutex<Option<(Date, Arc<T>)>>,
+}
+
+impl<T> Default for ListCache<T> {
+    fn default() -> Self {
+        ListCache {
+            all: OnceLock::new(),
+            public: Mutex::new(None),
+        }
+    }
+}
 
 /// The event IDs named with one source (or with none).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -105,30 +122,10 @@ impl Engine {
     /// Every event ID the articles name, grouped by source (sources in name order, IDs
     /// never named with a source last).
     pub fn event_list(&self, reader: Reader) -> Result<Arc<Vec<EventSourceIds>>, SearchError> {
-        self.check_fault()?;
-        let searcher = self.index.reader.searcher();
-        let hidden = self.hidden_for(reader, &searcher)?;
-        let Some(hidden) = hidden else {
-            if let Some(list) = self.browse.events.get() {
-                return Ok(Arc::clone(list));
-            }
-            let list = Arc::new(self.make_event_list(reader, None)?);
-            return Ok(Arc::clone(self.browse.events.get_or_init(|| list)));
-        };
-        let today = self.today();
-        let mut slot = self
-            .browse
-            .public_events
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((day, list)) = slot.as_ref() {
-            if *day == today {
-                return Ok(Arc::clone(list));
-            }
-        }
-        let list = Arc::new(self.make_event_list(reader, Some(&hidden))?);
-        *slot = Some((today, Arc::clone(&list)));
-        Ok(list)
+        let cache = &self.browse.events;
+        self.browsed(reader, cache, |hidden| {
+            self.make_event_list(reader, hidden.map(|h| &**h))
+        })
     }
 
     /// [`Engine::event_list`] worked out: from the term dictionaries, each term kept
@@ -223,19 +220,32 @@ impl Engine {
 
     /// Every product with its article count, most articles first.
     pub fn products(&self, reader: Reader) -> Result<Arc<Vec<ProductCount>>, SearchError> {
+        self.browsed(reader, &self.browse.products, |hidden| {
+            self.make_products(hidden)
+        })
+    }
+
+    /// One of the browse lists for `reader`: agents' kept for the engine's life,
+    /// anonymous readers' for the day (what they may read changes when an article
+    /// expires), each made by `make` from what the reader may not see.
+    fn browsed<T>(
+        &self,
+        reader: Reader,
+        cache: &ListCache<T>,
+        make: impl FnOnce(Option<&Arc<Hidden>>) -> Result<T, SearchError>,
+    ) -> Result<Arc<T>, SearchError> {
         self.check_fault()?;
         let searcher = self.index.reader.searcher();
         let Some(hidden) = self.hidden_for(reader, &searcher)? else {
-            if let Some(list) = self.browse.products.get() {
+            if let Some(list) = cache.all.get() {
                 return Ok(Arc::clone(list));
             }
-            let list = Arc::new(self.make_products(None)?);
-            return Ok(Arc::clone(self.browse.products.get_or_init(|| list)));
+            let list = Arc::new(make(None)?);
+            return Ok(Arc::clone(cache.all.get_or_init(|| list)));
         };
         let today = self.today();
-        let mut slot = self
-            .browse
-            .public_products
+        let mut slot = cache
+            .public
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((day, list)) = slot.as_ref() {
@@ -243,7 +253,7 @@ impl Engine {
                 return Ok(Arc::clone(list));
             }
         }
-        let list = Arc::new(self.make_products(Some(&hidden))?);
+        let list = Arc::new(make(Some(&hidden))?);
         *slot = Some((today, Arc::clone(&list)));
         Ok(list)
     }

@@ -16,6 +16,7 @@
 pub mod access;
 pub mod browse;
 pub mod facets;
+mod group_file;
 pub mod lookup;
 mod order;
 pub mod plan;
@@ -217,10 +218,8 @@ pub struct Engine {
 /// when an article expires).
 #[derive(Default)]
 struct BrowseCache {
-    events: std::sync::OnceLock<Arc<Vec<browse::EventSourceIds>>>,
-    products: std::sync::OnceLock<Arc<Vec<browse::ProductCount>>>,
-    public_events: std::sync::Mutex<Option<(Date, Arc<Vec<browse::EventSourceIds>>)>>,
-    public_products: std::sync::Mutex<Option<(Date, Arc<Vec<browse::ProductCount>>)>>,
+    events: browse::ListCache<Vec<browse::EventSourceIds>>,
+    products: browse::ListCache<Vec<browse::ProductCount>>,
 }
 
 impl Engine {

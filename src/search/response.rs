@@ -26,6 +26,36 @@ pub struct Interpreted {
     pub terms: Vec<query::Clause>,
 }
 
+impl Interpreted {
+    /// What was understood, in words, for "Looked for …" on a page or a terminal:
+    /// "event ID 5058, code 0x80070005 and the words"; "the words" for a query of words
+    /// alone, empty for an empty query. One wording everywhere a reader sees it.
+    pub fn in_words(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.article_ids.iter().map(|a| format!("article {a}")));
+        parts.extend(self.sources.iter().map(|s| format!("source {s}")));
+        parts.extend(self.event_ids.iter().map(|e| format!("event ID {e}")));
+        parts.extend(self.codes.iter().map(|c| format!("code {c}")));
+        let mut read = parts.join(", ");
+        if !self.terms.is_empty() {
+            read.push_str(if read.is_empty() {
+                "the words"
+            } else {
+                " and the words"
+            });
+        }
+        read
+    }
+
+    /// True when nothing but words was understood (no id, source, event ID or code).
+    pub fn only_words(&self) -> bool {
+        self.article_ids.is_empty()
+            && self.sources.is_empty()
+            && self.event_ids.is_empty()
+            && self.codes.is_empty()
+    }
+}
+
 /// The fix shown inline in a hit.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Fix {

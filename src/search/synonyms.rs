@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::group_file;
 use super::query::{Clause, Item};
 
 /// The list kbase ships.
@@ -21,8 +22,6 @@ const SHIPPED: &str = include_str!("synonyms.yml");
 pub const FOLDER_FILE: &str = ".kbase/synonyms.yml";
 /// Longest member, in words.
 pub const MAX_PHRASE_WORDS: usize = 3;
-/// Largest synonym file read: a list of words is small.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The synonym groups in force.
 #[derive(Debug, Clone, Default)]
@@ -143,34 +142,26 @@ fn as_item(words: &[String]) -> Item {
     }
 }
 
+/// The file's kind, for [`group_file`]'s errors.
+const KIND: group_file::Kind = group_file::Kind {
+    file: "synonym file",
+    groups: "synonym groups",
+    members: "words",
+};
+
 fn read(path: &Path) -> Result<Vec<Vec<Vec<String>>>, String> {
-    let shown = path.display();
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("{shown}: cannot read the synonym file: {e}"))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "{shown}: the synonym file is {size} bytes; at most {MAX_FILE_BYTES} are read"
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{shown}: cannot read the synonym file: {e}"))?;
-    parse(&text, path)
+    check(group_file::read(path, &KIND)?, path)
 }
 
 /// A list of groups, each a list of two or more words or phrases.
 fn parse(text: &str, path: &Path) -> Result<Vec<Vec<Vec<String>>>, String> {
+    check(group_file::parse(text, path, &KIND)?, path)
+}
+
+/// `groups` as lower-cased words, when each has two or more members of at most
+/// [`MAX_PHRASE_WORDS`] words.
+fn check(groups: Vec<Vec<String>>, path: &Path) -> Result<Vec<Vec<Vec<String>>>, String> {
     let shown = path.display();
-    let groups: Vec<Vec<String>> = serde_yaml::from_str::<Option<Vec<Vec<String>>>>(text)
-        .map_err(|e| match e.location() {
-            Some(l) => format!(
-                "{shown}:{}:{}: expected a list of synonym groups, each a list of words: {e}",
-                l.line(),
-                l.column()
-            ),
-            None => format!("{shown}: expected a list of synonym groups: {e}"),
-        })?
-        .unwrap_or_default();
     let mut out = Vec::with_capacity(groups.len());
     for (n, group) in groups.into_iter().enumerate() {
         let members: Vec<Vec<String>> = group

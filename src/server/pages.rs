@@ -67,24 +67,6 @@ pub async fn home(State(state): State<AppState>) -> Response {
     )
 }
 
-/// The words of what was understood, for "Looked for …".
-fn understood(i: &crate::search::Interpreted) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(i.article_ids.iter().map(|a| format!("article {a}")));
-    parts.extend(i.sources.iter().map(|s| format!("source {s}")));
-    parts.extend(i.event_ids.iter().map(|e| format!("event ID {e}")));
-    parts.extend(i.codes.iter().map(|c| format!("code {c}")));
-    if parts.is_empty() {
-        return String::new();
-    }
-    let words = if i.terms.is_empty() {
-        ""
-    } else {
-        " and the words"
-    };
-    format!("{}{words}", parts.join(", "))
-}
-
 /// `/search?q=`: results with their fixes, facets, pages; one article id goes straight
 /// to the article.
 pub async fn search(
@@ -150,7 +132,12 @@ pub async fn search(
             total => response.total,
             total_exact => response.total_exact,
             offset,
-            understood => understood(&response.interpreted),
+            // A query of words alone says nothing worth a line.
+            understood => if response.interpreted.only_words() {
+                String::new()
+            } else {
+                response.interpreted.in_words()
+            },
             matched => response.interpreted.event_ids,
             hits => response.hits,
             facets => response.facets,
