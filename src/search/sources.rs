@@ -13,14 +13,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::group_file;
 use crate::extract::source_key;
 
 /// The groups kbase ships.
 const SHIPPED: &str = include_str!("sources.yml");
 /// Where a deployment's own groups live inside the articles folder.
 pub const FOLDER_FILE: &str = ".kbase/sources.yml";
-/// Largest alias file read.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The alias groups in force, by source key.
 #[derive(Debug, Clone, Default)]
@@ -114,34 +113,25 @@ impl SourceAliases {
     }
 }
 
+/// The file's kind, for [`group_file`]'s errors.
+const KIND: group_file::Kind = group_file::Kind {
+    file: "source alias file",
+    groups: "source groups",
+    members: "names",
+};
+
 fn read(path: &Path) -> Result<Vec<Vec<String>>, String> {
-    let shown = path.display();
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("{shown}: cannot read the source alias file: {e}"))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "{shown}: the source alias file is {size} bytes; at most {MAX_FILE_BYTES} are read"
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{shown}: cannot read the source alias file: {e}"))?;
-    parse(&text, path)
+    check(group_file::read(path, &KIND)?, path)
 }
 
 /// A list of groups, each a list of two or more source names.
 fn parse(text: &str, path: &Path) -> Result<Vec<Vec<String>>, String> {
+    check(group_file::parse(text, path, &KIND)?, path)
+}
+
+/// `groups`, when each names two or more sources.
+fn check(groups: Vec<Vec<String>>, path: &Path) -> Result<Vec<Vec<String>>, String> {
     let shown = path.display();
-    let groups: Vec<Vec<String>> = serde_yaml::from_str::<Option<Vec<Vec<String>>>>(text)
-        .map_err(|e| match e.location() {
-            Some(l) => format!(
-                "{shown}:{}:{}: expected a list of source groups, each a list of names: {e}",
-                l.line(),
-                l.column()
-            ),
-            None => format!("{shown}: expected a list of source groups: {e}"),
-        })?
-        .unwrap_or_default();
     for (n, g) in groups.iter().enumerate() {
         let named = g.iter().filter(|s| !source_key(s).is_empty()).count();
         if named < 2 {
@@ -164,6 +154,16 @@ mod tests {
         let a = SourceAliases::shipped();
         assert_eq!(a.canonical("w32time"), "timeservice");
         assert_eq!(a.keys_of("w32time"), ["w32time", "timeservice"]);
+        // Each shipped group is its own: no two of them meet and merge.
+        for (old, new) in [
+            ("dcom", "distributedcom"),
+            ("kerberos", "securitykerberos"),
+            ("dnsclient", "dnsclientevents"),
+            ("wersystemerrorreporting", "bugcheck"),
+        ] {
+            assert_eq!(a.canonical(old), new);
+            assert_eq!(a.keys_of(new).len(), 2, "{new}");
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ const CASES: &[(&str, &str)] = &[
     ("0xC0000005", "KBA1006"),
     ("10016", "KBA1007"),
     ("DistributedCOM 10016", "KBA1007"),
+    ("DCOM 10016", "KBA1007"),
     ("4625", "KBA1008"),
     ("Microsoft-Windows-Security-Auditing 4625", "KBA1008"),
     ("Security-Auditing 4625", "KBA1008"),
