@@ -35,8 +35,9 @@ pub fn to_html(markdown: &str) -> String {
 /// Renders Markdown to plain text: what a person reads, for search, snippets and
 /// `.txt` renditions.
 ///
-/// Block ends become line breaks, list items keep a `- ` or `1. ` marker, table cells are
-/// separated by tabs, raw HTML is dropped (it is markup, not text).
+/// Block ends become line breaks, list items keep a `• ` or `1. ` marker (a bullet, not
+/// Markdown's `- `, which reads as a stray dash once an inline fix folds its lines),
+/// table cells are separated by tabs, raw HTML is dropped (it is markup, not text).
 pub fn to_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     // The next number of each open list; `None` for bullet lists.
@@ -51,7 +52,7 @@ pub fn to_text(markdown: &str) -> String {
                     out.push_str(&format!("{n}. "));
                     *n += 1;
                 }
-                _ => out.push_str("- "),
+                _ => out.push_str("• "),
             },
             Event::Start(Tag::List(start)) => {
                 lists.push(start);
@@ -153,7 +154,7 @@ mod tests {
         );
         assert_eq!(
             t,
-            "Some emphasis and code. Next line.\n\n- one\n- two\n\nC:\\> dir\n\n3. three\n4. four"
+            "Some emphasis and code. Next line.\n\n• one\n• two\n\nC:\\> dir\n\n3. three\n4. four"
         );
     }
 }

@@ -588,11 +588,31 @@ fn split_openings(text: &str) -> String {
 }
 
 /// A line that only announces what follows ("To work around this problem, do one of the
-/// following:").
+/// following:"). A step of a list never is, however it ends: "1. At a command prompt,
+/// type the following command:" is the first thing to do.
 fn is_lead_in(p: &str) -> bool {
     p.ends_with(':')
         && p.chars().count() <= 160
         && (p.starts_with("to ") || p.contains("following"))
+        && !is_list_item(p)
+}
+
+/// Whether a line of plain text opens a list item: `1. `, `2) `, `a. `, `- `, `• `.
+fn is_list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    if ["- ", "* ", "• "].iter().any(|m| line.starts_with(m)) {
+        return true;
+    }
+    let marker = line.split(' ').next().unwrap_or("");
+    let Some(label) = marker
+        .strip_suffix('.')
+        .or_else(|| marker.strip_suffix(')'))
+    else {
+        return false;
+    };
+    let numbered = (1..=3).contains(&label.len()) && label.bytes().all(|b| b.is_ascii_digit());
+    let lettered = label.len() == 1 && label.bytes().all(|b| b.is_ascii_alphabetic());
+    marker.len() < line.len() && (numbered || lettered)
 }
 
 /// Whether a paragraph is one of [`fix_text`]'s openings.
@@ -726,6 +746,22 @@ mod tests {
         let export = "WARNING: Due to U.S. State Dept. export regulations, this file is restricted.\n\nDownload the update.";
         assert_eq!(fix_text(export), "Download the update.");
         assert!(!is_caution("Warnings are logged when the disk fills."));
+        // A step that ends in a colon is a step, not a lead-in.
+        let steps = "To resolve this problem, follow these steps:\n\n1. At a command prompt, type the following command:\n\ndcomcnfg.exe\n\n2. Click OK.";
+        assert_eq!(
+            fix_text(steps),
+            "1. At a command prompt, type the following command:\n\ndcomcnfg.exe\n\n2. Click OK."
+        );
+        for item in [
+            "1. to do so, type the following:",
+            "a) to this:",
+            "- to the following:",
+        ] {
+            assert!(!is_lead_in(item), "{item}");
+        }
+        assert!(is_lead_in(
+            "to resolve this problem, use one of the following methods:"
+        ));
     }
 
     #[test]
