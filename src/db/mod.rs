@@ -334,6 +334,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("migrations/sqlite/0003_sessions.sql"),
         include_str!("migrations/postgres/0003_sessions.sql"),
     ),
+    (
+        4,
+        "admin sessions",
+        include_str!("migrations/sqlite/0004_admin_sessions.sql"),
+        include_str!("migrations/postgres/0004_admin_sessions.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {

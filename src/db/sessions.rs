@@ -9,7 +9,8 @@
 //! ends on sign-out ([`Db::end_session`]), and ends with its token: revoking a token ends
 //! its sessions, and a session whose token is revoked (or gone) is refused even if that
 //! step was missed. Sessions of the bootstrap admin token (`KBASE_ADMIN_TOKEN`, no row in
-//! `tokens`) have no token name and end only by sign-out or expiry.
+//! `tokens`) have no token name; they keep that token's hash instead, and live only
+//! while the server's admin token is still that one: changing the variable ends them.
 
 use std::time::Duration;
 
@@ -33,6 +34,16 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 /// How long an ended or expired session is kept before [`Db::prune_sessions`] deletes
 /// it: long enough to see in the table when and why a reader was signed out.
 const KEEP_ENDED_MS: i64 = 24 * 3600 * 1000;
+
+/// The token a reader signed in with, as a session remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedInWith<'a> {
+    /// A token of the `tokens` table, by name: revoking it ends the session.
+    Token(&'a str),
+    /// The bootstrap admin token itself (`KBASE_ADMIN_TOKEN`): the session keeps its
+    /// hash, and ends when the server's admin token is another.
+    AdminToken(&'a str),
+}
 
 /// A live session: who is signed in, as [`Db::session`] found them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,26 +74,31 @@ fn ms(ttl: Duration) -> i64 {
 }
 
 impl Db {
-    /// Starts a session for a reader who signed in with the token named `token_name`
-    /// (`None` for the bootstrap admin token) and `role`, lasting `ttl` (normally
-    /// [`SESSION_TTL`]), and returns its secret, the cookie's value: 32 random bytes as
-    /// URL-safe base64 without padding. Only the secret's hash is stored; the secret is
-    /// seen here and in the cookie, nowhere else.
+    /// Starts a session for a reader who signed in `with` a token, with `role`, lasting
+    /// `ttl` (normally [`SESSION_TTL`]), and returns its secret, the cookie's value: 32
+    /// random bytes as URL-safe base64 without padding. Only the secret's hash is
+    /// stored; the secret is seen here and in the cookie, nowhere else.
     pub async fn create_session(
         &self,
-        token_name: Option<&str>,
+        with: SignedInWith<'_>,
         role: Role,
         ttl: Duration,
     ) -> Result<String, DbError> {
         let secret = secret::make().map_err(|e| DbError::NoRandom(e.to_string()))?;
+        let (token_name, admin_token_hash) = match with {
+            SignedInWith::Token(name) => (Some(name), None),
+            SignedInWith::AdminToken(token) => (None, Some(hash(token))),
+        };
         let now = now_ms();
         let sql = self.sql(
-            "INSERT INTO sessions (hash, token_name, role, created_ms, expires_ms, last_seen_ms) \
-             VALUES ($1, $2, $3, $4, $5, $4)",
+            "INSERT INTO sessions \
+             (hash, token_name, admin_token_hash, role, created_ms, expires_ms, last_seen_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $5)",
         );
         sqlx::query(&sql)
             .bind(hash(&secret))
             .bind(token_name)
+            .bind(admin_token_hash)
             .bind(role.as_str())
             .bind(now)
             .bind(now.saturating_add(ms(ttl)))
@@ -92,24 +108,33 @@ impl Db {
     }
 
     /// The live session whose cookie holds `secret`: not expired, not ended, and, when
-    /// it was started with a named token, that token still exists and is not revoked.
+    /// it was started with a named token, that token still exists and is not revoked;
+    /// when with the bootstrap admin token, `admin_token` (the server's, if it has one)
+    /// is that token.
     /// A malformed secret is no session (`None`), not an error: cookies come from
     /// anyone. Notes when the session was last seen, at most once a minute.
-    pub async fn session(&self, secret: &str) -> Result<Option<Session>, DbError> {
+    pub async fn session(
+        &self,
+        secret: &str,
+        admin_token: Option<&str>,
+    ) -> Result<Option<Session>, DbError> {
         if !well_formed(secret) {
             return Ok(None);
         }
         let presented = hash(secret);
         let now = now_ms();
+        // With no admin token, `$3` is NULL and equals nothing: no bootstrap session.
         let sql = self.sql(
             "SELECT s.hash, s.token_name, s.role, s.expires_ms, s.last_seen_ms \
              FROM sessions s LEFT JOIN tokens t ON t.name = s.token_name \
              WHERE s.hash = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2 \
-             AND (s.token_name IS NULL OR (t.name IS NOT NULL AND t.revoked_ms IS NULL))",
+             AND ((s.token_name IS NULL AND s.admin_token_hash = $3) \
+                  OR (t.name IS NOT NULL AND t.revoked_ms IS NULL))",
         );
         let Some(row) = sqlx::query(&sql)
             .bind(&presented)
             .bind(now)
+            .bind(admin_token.map(hash))
             .fetch_optional(self.pool())
             .await?
         else {
@@ -197,6 +222,9 @@ mod tests {
     use super::*;
     use crate::db::tokens;
 
+    /// The server's bootstrap admin token in these tests.
+    const ADMIN: &str = "kb_bootstrap-admin-token-of-the-tests";
+
     #[test]
     fn only_the_shape_of_a_made_secret_is_well_formed() {
         let made = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([7u8; 32]);
@@ -247,21 +275,21 @@ mod tests {
 
         // Found with its role and token; the bootstrap admin's has no token name.
         let bot = db
-            .create_session(Some("bot"), Role::Agent, SESSION_TTL)
+            .create_session(SignedInWith::Token("bot"), Role::Agent, SESSION_TTL)
             .await
             .unwrap();
         assert!(well_formed(&bot), "{bot}");
-        let found = db.session(&bot).await.unwrap().unwrap();
+        let found = db.session(&bot, Some(ADMIN)).await.unwrap().unwrap();
         assert_eq!(found.token_name.as_deref(), Some("bot"));
         assert_eq!(found.role, Role::Agent);
         let expected = now_ms() + ms(SESSION_TTL);
         assert!((expected - 5_000..=expected).contains(&found.expires_ms));
         let admin = db
-            .create_session(None, Role::Admin, SESSION_TTL)
+            .create_session(SignedInWith::AdminToken(ADMIN), Role::Admin, SESSION_TTL)
             .await
             .unwrap();
         assert_ne!(admin, bot);
-        let found = db.session(&admin).await.unwrap().unwrap();
+        let found = db.session(&admin, Some(ADMIN)).await.unwrap().unwrap();
         assert_eq!((found.token_name, found.role), (None, Role::Admin));
 
         // Only the hash is stored.
@@ -280,23 +308,23 @@ mod tests {
         // Wrong and malformed secrets are no session, not errors.
         let wrong = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0u8; 32]);
         for s in [&wrong[..], "", "kb_x", &bot[..42], &format!("{bot}x"), "é"] {
-            assert_eq!(db.session(s).await.unwrap(), None, "{s}");
+            assert_eq!(db.session(s, Some(ADMIN)).await.unwrap(), None, "{s}");
             assert!(!db.end_session(s).await.unwrap(), "{s}");
         }
         // The hash itself is no secret either.
-        assert_eq!(db.session(&hash(&bot)).await.unwrap(), None);
+        assert_eq!(db.session(&hash(&bot), Some(ADMIN)).await.unwrap(), None);
 
         // Seen at most once a minute.
         age(&db, &bot, 30_000).await;
         let aged = last_seen(&db, &bot).await;
-        db.session(&bot).await.unwrap().unwrap();
+        db.session(&bot, Some(ADMIN)).await.unwrap().unwrap();
         assert_eq!(
             last_seen(&db, &bot).await,
             aged,
             "written at most once a minute"
         );
         age(&db, &bot, 60_000).await;
-        db.session(&bot).await.unwrap().unwrap();
+        db.session(&bot, Some(ADMIN)).await.unwrap().unwrap();
         assert!(
             last_seen(&db, &bot).await >= now_ms() - 5_000,
             "noted again"
@@ -304,19 +332,19 @@ mod tests {
 
         // Expired.
         let expired = db
-            .create_session(Some("bot"), Role::Agent, Duration::ZERO)
+            .create_session(SignedInWith::Token("bot"), Role::Agent, Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!(db.session(&expired).await.unwrap(), None);
+        assert_eq!(db.session(&expired, Some(ADMIN)).await.unwrap(), None);
 
         // Ended (sign-out), once.
         assert!(db.end_session(&admin).await.unwrap());
         assert!(!db.end_session(&admin).await.unwrap(), "ended already");
-        assert_eq!(db.session(&admin).await.unwrap(), None);
+        assert_eq!(db.session(&admin, Some(ADMIN)).await.unwrap(), None);
 
         // A revoked token's sessions end, and would be refused even if they had not.
         let other = db
-            .create_session(Some("other"), Role::Agent, SESSION_TTL)
+            .create_session(SignedInWith::Token("other"), Role::Agent, SESSION_TTL)
             .await
             .unwrap();
         let sql = db.sql("UPDATE tokens SET revoked_ms = $1 WHERE name = 'other'");
@@ -325,19 +353,27 @@ mod tests {
             .execute(db.pool())
             .await
             .unwrap();
-        assert_eq!(db.session(&other).await.unwrap(), None, "token revoked");
+        assert_eq!(
+            db.session(&other, Some(ADMIN)).await.unwrap(),
+            None,
+            "token revoked"
+        );
         let ghost = db
-            .create_session(Some("nobody"), Role::Admin, SESSION_TTL)
+            .create_session(SignedInWith::Token("nobody"), Role::Admin, SESSION_TTL)
             .await
             .unwrap();
-        assert_eq!(db.session(&ghost).await.unwrap(), None, "no such token");
+        assert_eq!(
+            db.session(&ghost, Some(ADMIN)).await.unwrap(),
+            None,
+            "no such token"
+        );
         let again = db
-            .create_session(Some("bot"), Role::Agent, SESSION_TTL)
+            .create_session(SignedInWith::Token("bot"), Role::Agent, SESSION_TTL)
             .await
             .unwrap();
         tokens::revoke(&db, "bot").await.unwrap();
-        assert_eq!(db.session(&bot).await.unwrap(), None);
-        assert_eq!(db.session(&again).await.unwrap(), None);
+        assert_eq!(db.session(&bot, Some(ADMIN)).await.unwrap(), None);
+        assert_eq!(db.session(&again, Some(ADMIN)).await.unwrap(), None);
         let sql = db.sql(
             "SELECT COUNT(*) FROM sessions WHERE token_name = 'bot' AND revoked_ms IS NOT NULL",
         );

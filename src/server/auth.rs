@@ -29,6 +29,7 @@ use super::forms::{cookie, posted, set_cookie};
 use super::html::{page, redirect, PageError};
 use super::layers::ClientAddr;
 use super::AppState;
+use crate::db::sessions::SignedInWith;
 use crate::db::tokens::Role;
 use crate::search::Reader;
 
@@ -165,7 +166,8 @@ pub async fn viewer(
     }
     if let Some(secret) = cookie(headers, SESSION_COOKIE).filter(|s| !s.is_empty()) {
         if let Ok(db) = state.db() {
-            if let Some(s) = db.session(secret).await? {
+            let admin_token = state.config().admin_token.as_deref();
+            if let Some(s) = db.session(secret, admin_token).await? {
                 let name = s
                     .token_name
                     .unwrap_or_else(|| crate::config::ENV_ADMIN_TOKEN.to_owned());
@@ -293,11 +295,15 @@ pub async fn sign_in(
         )
         .into_response();
     };
-    // The bootstrap token has no row of its own: its sessions name no token.
-    let token_name =
-        (bearer.name != crate::config::ENV_ADMIN_TOKEN).then_some(bearer.name.as_str());
+    // The bootstrap token has no row of its own: its sessions keep the token's hash,
+    // so that changing it ends them.
+    let with = if bearer.name == crate::config::ENV_ADMIN_TOKEN {
+        SignedInWith::AdminToken(token)
+    } else {
+        SignedInWith::Token(&bearer.name)
+    };
     let ttl = crate::db::sessions::SESSION_TTL;
-    match db.create_session(token_name, bearer.role, ttl).await {
+    match db.create_session(with, bearer.role, ttl).await {
         Ok(secret) => {
             let mut r = redirect(StatusCode::SEE_OTHER, next);
             set_cookie(&mut r, &state, SESSION_COOKIE, &secret, secs(ttl));

@@ -613,9 +613,13 @@ async fn sessions_end_when_they_expire_or_their_token_is_revoked() {
     let other = tokens::create(&k.db, "desk2", Role::Agent).await.unwrap();
     let _ = other;
     let secret =
-        k.db.create_session(Some("desk2"), Role::Agent, std::time::Duration::ZERO)
-            .await
-            .unwrap();
+        k.db.create_session(
+            kbase::db::sessions::SignedInWith::Token("desk2"),
+            Role::Agent,
+            std::time::Duration::ZERO,
+        )
+        .await
+        .unwrap();
     let expired = format!("kbase_session={secret}");
     assert_eq!(
         with_cookie(&k.app, &expired, "/kb/Q400002").await.status,

@@ -4,12 +4,15 @@
 
 use std::time::Duration;
 
-use kbase::db::sessions::SESSION_TTL;
+use kbase::db::sessions::{SignedInWith, SESSION_TTL};
 use kbase::db::tokens::{self, Role};
 use kbase::db::{now_ms, Db};
 use sqlx::{AnyConnection, Connection, Row};
 
 use crate::tickets::fresh_postgres_database;
+
+/// The server's bootstrap admin token in these tests.
+const ADMIN: &str = "kb_bootstrap-admin-token-of-the-tests";
 
 /// A fresh database of each kind the tests run on: its URL for a second connection that
 /// reads the table directly, and the opened [`Db`].
@@ -47,28 +50,44 @@ async fn a_session_lives_until_it_expires_ends_or_its_token_is_revoked() {
         tokens::create(&db, "root", Role::Admin).await.unwrap();
 
         let bot = db
-            .create_session(Some("bot"), Role::Agent, SESSION_TTL)
+            .create_session(SignedInWith::Token("bot"), Role::Agent, SESSION_TTL)
             .await
             .unwrap();
         let root = db
-            .create_session(Some("root"), Role::Admin, SESSION_TTL)
+            .create_session(SignedInWith::Token("root"), Role::Admin, SESSION_TTL)
             .await
             .unwrap();
         let boot = db
-            .create_session(None, Role::Admin, SESSION_TTL)
+            .create_session(SignedInWith::AdminToken(ADMIN), Role::Admin, SESSION_TTL)
             .await
             .unwrap();
         assert_eq!(bot.len(), 43, "{bot}");
         assert!(bot
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        let found = db.session(&bot).await.unwrap().unwrap();
+        let found = db.session(&bot, Some(ADMIN)).await.unwrap().unwrap();
         assert_eq!(found.token_name.as_deref(), Some("bot"), "{url}");
         assert_eq!(found.role, Role::Agent);
         assert!(found.expires_ms > now_ms() + 11 * 3600 * 1000);
-        assert_eq!(db.session(&root).await.unwrap().unwrap().role, Role::Admin);
-        let found = db.session(&boot).await.unwrap().unwrap();
+        assert_eq!(
+            db.session(&root, Some(ADMIN)).await.unwrap().unwrap().role,
+            Role::Admin
+        );
+        let found = db.session(&boot, Some(ADMIN)).await.unwrap().unwrap();
         assert_eq!((found.token_name, found.role), (None, Role::Admin));
+        // The bootstrap session lives only while the server's admin token is its own:
+        // a changed or removed token ends it; the named tokens' sessions do not care.
+        assert_eq!(
+            db.session(&boot, Some("kb_another")).await.unwrap(),
+            None,
+            "{url}"
+        );
+        assert_eq!(db.session(&boot, None).await.unwrap(), None, "{url}");
+        assert!(db.session(&bot, None).await.unwrap().is_some(), "{url}");
+        assert!(
+            db.session(&boot, Some(ADMIN)).await.unwrap().is_some(),
+            "{url}"
+        );
 
         // The table holds hashes, never the secrets.
         let stored: Vec<String> = sqlx::query("SELECT hash FROM sessions")
@@ -85,7 +104,7 @@ async fn a_session_lives_until_it_expires_ends_or_its_token_is_revoked() {
             assert!(![&bot, &root, &boot].contains(&h), "{h}");
         }
         assert_eq!(
-            db.session(&stored[0]).await.unwrap(),
+            db.session(&stored[0], Some(ADMIN)).await.unwrap(),
             None,
             "a hash is no key"
         );
@@ -95,33 +114,33 @@ async fn a_session_lives_until_it_expires_ends_or_its_token_is_revoked() {
         wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
         let wrong = String::from_utf8(wrong).unwrap();
         for s in [wrong.as_str(), "", "kb_", &bot[1..], "%%%", "ü", "'; --"] {
-            assert_eq!(db.session(s).await.unwrap(), None, "{s:?}");
+            assert_eq!(db.session(s, Some(ADMIN)).await.unwrap(), None, "{s:?}");
             assert!(!db.end_session(s).await.unwrap(), "{s:?}");
         }
 
         // Expired at once.
         let expired = db
-            .create_session(Some("bot"), Role::Agent, Duration::ZERO)
+            .create_session(SignedInWith::Token("bot"), Role::Agent, Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!(db.session(&expired).await.unwrap(), None);
+        assert_eq!(db.session(&expired, Some(ADMIN)).await.unwrap(), None);
 
         // Signed out.
         assert!(db.end_session(&boot).await.unwrap());
         assert!(!db.end_session(&boot).await.unwrap());
-        assert_eq!(db.session(&boot).await.unwrap(), None);
+        assert_eq!(db.session(&boot, Some(ADMIN)).await.unwrap(), None);
 
         // The token revoked: its sessions end; others' do not.
         tokens::revoke(&db, "bot").await.unwrap();
-        assert_eq!(db.session(&bot).await.unwrap(), None);
-        assert!(db.session(&root).await.unwrap().is_some());
+        assert_eq!(db.session(&bot, Some(ADMIN)).await.unwrap(), None);
+        assert!(db.session(&root, Some(ADMIN)).await.unwrap().is_some());
         assert_eq!(
             count(&mut conn, "token_name = 'bot' AND revoked_ms IS NOT NULL").await,
             1,
             "the live one ended, the expired one left alone"
         );
         assert_eq!(db.revoke_sessions_of("root").await.unwrap(), 1);
-        assert_eq!(db.session(&root).await.unwrap(), None);
+        assert_eq!(db.session(&root, Some(ADMIN)).await.unwrap(), None);
 
         // Pruned a day after they ended or expired.
         assert_eq!(db.prune_sessions().await.unwrap(), 0);
