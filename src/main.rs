@@ -79,7 +79,9 @@ enum Command {
         /// --trusted-proxy addresses.
         #[arg(long, env = config::ENV_TRUSTED_PROXY_HEADER, value_name = "HEADER", value_parser = header_name, requires = "trusted_proxy")]
         trusted_proxy_header: Option<axum::http::HeaderName>,
-        /// The proxy's address or range (CIDR: 10.0.0.0/8), repeated or comma-separated.
+        /// The reverse proxy's address or range (CIDR: 10.0.0.0/8), repeated or
+        /// comma-separated: requests from it are the reader's at the address it gives in
+        /// X-Forwarded-For.
         #[arg(long, env = config::ENV_TRUSTED_PROXY, value_name = "CIDR", value_parser = cidr, value_delimiter = ',')]
         trusted_proxy: Vec<ipnet::IpNet>,
     },

@@ -9,6 +9,10 @@
 //! then asked as that reader, so what an agent may read never depends on a handler
 //! remembering to check.
 //!
+//! A request from a `--trusted-proxy` address is also taken to come from the reader
+//! the proxy names in `X-Forwarded-For`, so that readers behind one proxy are limited
+//! and logged each on their own address, not all on the proxy's.
+//!
 //! An anonymous request costs nothing here: the database is asked only when a token or
 //! a session cookie was sent. A bearer token that is not live is refused (401) rather
 //! than read as anonymous, so that a script with a revoked token learns it at once; a
@@ -132,6 +136,12 @@ pub fn current() -> Viewer {
 /// serves the request within its scope.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let client = req.extensions().get::<ClientAddr>().map(|c| c.0);
+    // The proxy's own address still decides whether its user header is believed; the
+    // handlers see the reader's.
+    let trusted = &state.config().trusted_proxies;
+    if let Some(reader) = client.and_then(|peer| forwarded_client(trusted, req.headers(), peer)) {
+        req.extensions_mut().insert(ClientAddr(reader));
+    }
     let viewer = match viewer(&state, req.headers(), client).await {
         Ok(v) => v,
         // The database is out of reach: its tokens and sessions cannot be checked, so
@@ -181,19 +191,61 @@ pub async fn viewer(
     Ok(Viewer::anonymous())
 }
 
+/// At most this many `X-Forwarded-For` hops are looked at, from the right: a chain of
+/// trusted proxies is short, and a long header costs nothing.
+const MAX_FORWARDED_HOPS: usize = 16;
+
+/// `peer` as an IPv4 address when it is one reached over an IPv6 socket.
+fn unmapped(peer: IpAddr) -> IpAddr {
+    match peer {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Whether `addr` is one of the trusted proxies.
+fn is_trusted(trusted: &[ipnet::IpNet], addr: IpAddr) -> bool {
+    let addr = unmapped(addr);
+    trusted.iter().any(|net| net.contains(&addr))
+}
+
+/// The reader's address behind trusted proxies: when `peer` is a trusted proxy, the
+/// nearest address of `X-Forwarded-For` (read from the right, where each proxy appends
+/// the address it was reached from) that is not itself a trusted proxy. `None` when
+/// `peer` is not trusted (anyone can send the header), the header is absent, or a hop
+/// is not an address: then the peer is the reader, as far as kbase can tell.
+fn forwarded_client(trusted: &[ipnet::IpNet], headers: &HeaderMap, peer: IpAddr) -> Option<IpAddr> {
+    if !is_trusted(trusted, peer) {
+        return None;
+    }
+    let mut hops: Vec<&str> = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        hops.extend(value.to_str().ok()?.split(','));
+    }
+    let mut nearest = None;
+    for hop in hops.iter().rev().take(MAX_FORWARDED_HOPS) {
+        let hop = hop.trim();
+        let addr = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|s| s.ip()))
+            .ok()?;
+        let addr = unmapped(addr);
+        nearest = Some(addr);
+        if !is_trusted(trusted, addr) {
+            break;
+        }
+    }
+    nearest
+}
+
 /// The user a trusted proxy names, when the server is told to believe one and the
 /// request comes from one of its addresses; from any other address the header is
 /// ignored, since anyone can send it.
 fn proxy_user(state: &AppState, headers: &HeaderMap, client: Option<IpAddr>) -> Option<String> {
     let c = state.config();
     let name = c.trusted_proxy_header.as_ref()?;
-    let client = client?;
     // An IPv4 client reached over an IPv6 socket is matched as IPv4.
-    let client = match client {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(client, IpAddr::V4),
-        v4 => v4,
-    };
-    if !c.trusted_proxies.iter().any(|net| net.contains(&client)) {
+    if !is_trusted(&c.trusted_proxies, client?) {
         return None;
     }
     let user = headers.get(name)?.to_str().ok()?.trim();
@@ -360,7 +412,57 @@ pub async fn sign_out_form(
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{forwarded_client, local_path};
+    use axum::http::{HeaderMap, HeaderValue};
+    use std::net::IpAddr;
+
+    #[test]
+    fn the_reader_behind_trusted_proxies_is_the_nearest_untrusted_hop() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let with = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+            }
+            h
+        };
+        let proxy = ip("10.0.0.5");
+        // What the reader wrote first is theirs to forge; the proxy's hop is not.
+        let h = with(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(
+            forwarded_client(&trusted, &h, proxy),
+            Some(ip("203.0.113.7"))
+        );
+        // Through two proxies, in one header or two.
+        let h = with(&["203.0.113.7, 10.0.0.9"]);
+        assert_eq!(
+            forwarded_client(&trusted, &h, proxy),
+            Some(ip("203.0.113.7"))
+        );
+        let h = with(&["203.0.113.7", "10.0.0.9"]);
+        assert_eq!(
+            forwarded_client(&trusted, &h, proxy),
+            Some(ip("203.0.113.7"))
+        );
+        // IPv6, a port, an IPv4 address mapped into IPv6.
+        let h = with(&["[2001:db8::1]:443"]);
+        assert_eq!(
+            forwarded_client(&trusted, &h, proxy),
+            Some(ip("2001:db8::1"))
+        );
+        let h = with(&["203.0.113.7"]);
+        assert_eq!(
+            forwarded_client(&trusted, &h, ip("::ffff:10.0.0.5")),
+            Some(ip("203.0.113.7"))
+        );
+        // From anyone else, with no header or with a hop that is not an address: the
+        // peer is the reader.
+        assert_eq!(forwarded_client(&trusted, &h, ip("192.0.2.1")), None);
+        assert_eq!(forwarded_client(&trusted, &HeaderMap::new(), proxy), None);
+        assert_eq!(forwarded_client(&trusted, &with(&["unknown"]), proxy), None);
+        assert_eq!(forwarded_client(&[], &h, proxy), None);
+    }
 
     #[test]
     fn sign_in_goes_back_only_to_this_server() {

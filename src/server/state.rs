@@ -70,7 +70,8 @@ pub struct ServerConfig {
     /// (`--trusted-proxy-header X-Forwarded-User`); honoured only from
     /// [`ServerConfig::trusted_proxies`].
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
-    /// The addresses (`--trusted-proxy CIDR`) whose user header is believed.
+    /// The reverse proxies (`--trusted-proxy CIDR`): their `X-Forwarded-For` names the
+    /// reader's address, and their user header, when one is set, is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The day articles expire against and reviews fall due, instead of the clock's
     /// (`KBASE_TODAY`, for tests and reproducible runs).

@@ -561,6 +561,55 @@ async fn did_this_fix_it_is_a_plain_form_refused_from_other_sites_and_limited_pe
 }
 
 #[tokio::test]
+async fn readers_behind_a_trusted_proxy_are_limited_each_on_their_own_address() {
+    let proxy = [10, 0, 0, 5];
+    for d in desks_with(|c| c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()]).await {
+        let page = send(
+            &d.app,
+            Request::get("/kb/Q190698")
+                .header(header::HOST, "kb.example.com")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        let (csrf, cookie) = form_token(&page);
+        let yes = format!("csrf={csrf}&answer=yes");
+        let answer = |from: [u8; 4], forwarded: &str| {
+            let mut req = Request::post("/kb/Q190698/feedback")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::HOST, "kb.example.com")
+                .header(header::ORIGIN, "http://kb.example.com")
+                .header(header::COOKIE, cookie.as_str())
+                .header("x-forwarded-for", forwarded)
+                .body(Body::from(yes.clone()))
+                .unwrap();
+            req.extensions_mut().insert(ClientAddr(IpAddr::from(from)));
+            send(&d.app, req)
+        };
+        for _ in 0..10 {
+            let r = answer(proxy, "203.0.113.7").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        }
+        let held = answer(proxy, "203.0.113.7").await;
+        assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS);
+        // Another reader through the same proxy is not held back; a forged first hop
+        // does not change who the proxy says is asking.
+        let other = answer(proxy, "203.0.113.8").await;
+        assert_eq!(other.status, StatusCode::SEE_OTHER);
+        let forged = answer(proxy, "198.51.100.1, 203.0.113.7").await;
+        assert_eq!(forged.status, StatusCode::TOO_MANY_REQUESTS);
+        // From an address that is no proxy of ours the header is ignored: the limit is
+        // that address's own.
+        for n in 0..10 {
+            let r = answer([192, 0, 2, 1], &format!("203.0.113.{}", 100 + n)).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let spoofer = answer([192, 0, 2, 1], "203.0.113.200").await;
+        assert_eq!(spoofer.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
 async fn the_insights_page_signs_in_with_a_token_that_only_reads() {
     for d in desks().await {
         start_writer(&d);

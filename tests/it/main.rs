@@ -11,6 +11,7 @@ mod live;
 mod pages;
 mod processes;
 mod read_only;
+mod readme;
 mod render;
 mod search;
 mod server;
