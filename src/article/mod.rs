@@ -113,11 +113,12 @@ pub fn parse(text: &str) -> Parsed {
     };
     let fm = front_matter::parse(&split);
     let mut diagnostics = fm.diagnostics;
-    let usable = !diagnostics.iter().any(Diagnostic::is_error);
+    // `front_matter::parse` gives fields only when it found no error.
+    let usable = fm.front.is_some();
     let article = Article {
         // The body's rules look at the sections alone, so a file whose front matter
         // failed still hears about its empty sections: every problem in one run.
-        front: fm.front.filter(|_| usable).unwrap_or_default(),
+        front: fm.front.unwrap_or_default(),
         extra: fm.extra,
         sections: section::split_sections(split.body, split.body_line),
         body_line: split.body_line,

@@ -122,8 +122,7 @@ impl Engine {
     /// Every event ID the articles name, grouped by source (sources in name order, IDs
     /// never named with a source last).
     pub fn event_list(&self, reader: Reader) -> Result<Arc<Vec<EventSourceIds>>, SearchError> {
-        let cache = &self.browse.events;
-        self.browsed(reader, cache, |hidden| {
+        self.browsed(reader, &self.browse.events, |hidden| {
             self.make_event_list(reader, hidden.map(|h| &**h))
         })
     }

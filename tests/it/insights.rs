@@ -437,6 +437,18 @@ async fn post_form(
     send(&d.app, req).await
 }
 
+/// Q190698's page as a browser asks for it, with the "Did this fix it?" form.
+async fn article_page(d: &Desk) -> Answer {
+    send(
+        &d.app,
+        Request::get("/kb/Q190698")
+            .header(header::HOST, "kb.example.com")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
 /// The form token of a page and the cookie that goes with it.
 fn form_token(page: &Answer) -> (String, String) {
     let set = page.header("set-cookie").to_owned();
@@ -456,14 +468,7 @@ fn form_token(page: &Answer) -> (String, String) {
 #[tokio::test]
 async fn did_this_fix_it_is_a_plain_form_refused_from_other_sites_and_limited_per_address() {
     for d in desks().await {
-        let page = send(
-            &d.app,
-            Request::get("/kb/Q190698")
-                .header(header::HOST, "kb.example.com")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let page = article_page(&d).await;
         assert!(page.text().contains("Did this fix it?"));
         let (csrf, cookie) = form_token(&page);
         let own = Some("http://kb.example.com");
@@ -564,14 +569,7 @@ async fn did_this_fix_it_is_a_plain_form_refused_from_other_sites_and_limited_pe
 async fn readers_behind_a_trusted_proxy_are_limited_each_on_their_own_address() {
     let proxy = [10, 0, 0, 5];
     for d in desks_with(|c| c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()]).await {
-        let page = send(
-            &d.app,
-            Request::get("/kb/Q190698")
-                .header(header::HOST, "kb.example.com")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let page = article_page(&d).await;
         let (csrf, cookie) = form_token(&page);
         let yes = format!("csrf={csrf}&answer=yes");
         let answer = |from: [u8; 4], forwarded: &str| {
@@ -726,17 +724,7 @@ async fn pages_say_how_many_tickets_an_article_fixed_and_copy_it_for_a_ticket() 
     );
     let words = get(&d.app, "/search?q=Kmsdata+directory").await.text();
     assert!(words.contains("Fixed 2 tickets<"), "{words}");
-    let page = unescape(
-        &send(
-            &d.app,
-            Request::get("/kb/Q190698")
-                .header(header::HOST, "kb.example.com")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .text(),
-    );
+    let page = unescape(&article_page(&d).await.text());
     assert!(
         page.contains("Fixed 2 tickets: 2 for MSExchangeKMS 5058"),
         "{page}"
